@@ -1,0 +1,252 @@
+//! The registered clients (apps), read once at cold start from a JSON document.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::digest;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use crate::ids::{ClientId, Scope};
+use crate::secret::ClientSecret;
+
+/// The grants and flows a client may use (RFC 6749 §1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum GrantType {
+    /// The implicit flow at `/authorize` (RFC 6749 §4.2).
+    #[serde(rename = "implicit")]
+    Implicit,
+    /// The classic `/delegation` endpoint.
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:jwt-bearer")]
+    JwtBearer,
+    /// The client credentials grant at `/oauth/token` (RFC 6749 §4.4).
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+}
+
+/// One registered client, as configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// The client id.
+    pub client_id: ClientId,
+    /// A name shown on the login page.
+    pub name: String,
+    /// Allowed callback URLs; `redirect_uri` must equal one exactly.
+    #[serde(default)]
+    pub callbacks: Vec<String>,
+    /// Allowed web origins for CORS, such as `https://app.example.com`.
+    #[serde(default)]
+    pub web_origins: Vec<String>,
+    /// Whether the client may receive refresh tokens.
+    #[serde(default)]
+    pub refresh_tokens: bool,
+    /// `sha256:<hex>` of the client secret; present only for confidential clients.
+    #[serde(default)]
+    client_secret_hash: Option<String>,
+    /// The scopes the client may ask for.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// The grants the client may use.
+    #[serde(default = "default_grants")]
+    pub grant_types: Vec<GrantType>,
+    /// Other clients this client may ask `/delegation` to mint tokens for (`target`).
+    #[serde(default)]
+    pub delegation_targets: Vec<ClientId>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email", "offline_access"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn default_grants() -> Vec<GrantType> {
+    vec![GrantType::Implicit, GrantType::JwtBearer]
+}
+
+impl Client {
+    /// Whether the client authenticates with a secret (RFC 6749 §2.1).
+    pub fn is_confidential(&self) -> bool {
+        self.client_secret_hash.is_some()
+    }
+
+    /// Whether `secret` is this client's secret, compared in constant time.
+    pub fn secret_matches(&self, secret: &ClientSecret) -> bool {
+        let Some(expected) = self.client_secret_hash.as_deref().and_then(parse_sha256) else {
+            return false;
+        };
+        let actual = digest::digest(&digest::SHA256, secret.expose_secret().as_bytes());
+        expected.as_slice().ct_eq(actual.as_ref()).into()
+    }
+
+    /// Whether `redirect_uri` is one of the registered callbacks, by exact match.
+    pub fn allows_callback(&self, redirect_uri: &str) -> bool {
+        self.callbacks.iter().any(|c| c == redirect_uri)
+    }
+
+    /// Whether `origin` is one of the client's web origins, by exact match.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.web_origins.iter().any(|o| o == origin)
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// The scopes the client may ask for.
+    pub fn allowed_scope(&self) -> Scope {
+        Scope::from_tokens(self.scopes.iter().map(String::as_str))
+    }
+}
+
+/// `sha256:<64 hex digits>` → the 32 digest bytes.
+fn parse_sha256(value: &str) -> Option<Vec<u8>> {
+    let hex = value.strip_prefix("sha256:")?;
+    if hex.len() != 64 {
+        return None;
+    }
+    (0..32)
+        .map(|i| {
+            hex.get(i * 2..i * 2 + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
+}
+
+/// Formats the stored form of a client secret: `sha256:<hex>`.
+pub fn hash_client_secret(secret: &ClientSecret) -> String {
+    let digest = digest::digest(&digest::SHA256, secret.expose_secret().as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Why the client document was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientConfigError {
+    /// The JSON does not have the expected shape.
+    #[error("clients JSON is invalid: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Two clients share an id.
+    #[error("client id {0} is listed twice")]
+    Duplicate(String),
+    /// A field of one client is invalid.
+    #[error("client {client}: {problem}")]
+    Invalid {
+        /// The client id.
+        client: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// All registered clients, by id.
+#[derive(Debug, Clone, Default)]
+pub struct ClientRegistry {
+    clients: HashMap<String, Client>,
+}
+
+impl ClientRegistry {
+    /// Parses and validates a JSON array of clients.
+    pub fn from_json(json: &str) -> Result<Self, ClientConfigError> {
+        let list: Vec<Client> = serde_json::from_str(json)?;
+        let mut clients = HashMap::new();
+        for client in list {
+            validate(&client).map_err(|problem| ClientConfigError::Invalid {
+                client: client.client_id.to_string(),
+                problem,
+            })?;
+            let id = client.client_id.to_string();
+            if clients.insert(id.clone(), client).is_some() {
+                return Err(ClientConfigError::Duplicate(id));
+            }
+        }
+        Ok(Self { clients })
+    }
+
+    /// Looks a client up by id.
+    pub fn get(&self, client_id: &str) -> Option<&Client> {
+        self.clients.get(client_id)
+    }
+
+    /// Whether any client allows `origin` (used to answer CORS preflights).
+    pub fn any_allows_origin(&self, origin: &str) -> bool {
+        self.clients.values().any(|c| c.allows_origin(origin))
+    }
+}
+
+fn validate(client: &Client) -> Result<(), String> {
+    for callback in &client.callbacks {
+        let url = Url::parse(callback).map_err(|_| format!("callback {callback} is not a URL"))?;
+        if !matches!(url.scheme(), "https" | "http") || url.fragment().is_some() {
+            return Err(format!(
+                "callback {callback} must be http(s) without a fragment"
+            ));
+        }
+    }
+    for origin in &client.web_origins {
+        let url = Url::parse(origin).map_err(|_| format!("origin {origin} is not a URL"))?;
+        if url.origin().ascii_serialization() != *origin {
+            return Err(format!("origin {origin} must be scheme://host[:port] only"));
+        }
+    }
+    if let Some(hash) = &client.client_secret_hash {
+        parse_sha256(hash).ok_or("client_secret_hash must be sha256:<64 hex digits>")?;
+    }
+    for scope in &client.scopes {
+        Scope::parse(scope).map_err(|e| e.0.to_owned())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> ClientRegistry {
+        let hash = hash_client_secret(&ClientSecret::new("s3cret"));
+        let json = format!(
+            r#"[{{"client_id":"web","name":"Web","callbacks":["https://app.example/cb"],
+                 "web_origins":["https://app.example"],"refresh_tokens":true}},
+                {{"client_id":"admin","name":"Admin","client_secret_hash":"{hash}",
+                 "grant_types":["client_credentials"],"scopes":["read:device_credentials"]}}]"#
+        );
+        ClientRegistry::from_json(&json).unwrap()
+    }
+
+    #[test]
+    fn callbacks_match_exactly() {
+        let registry = registry();
+        let web = registry.get("web").unwrap();
+        assert!(web.allows_callback("https://app.example/cb"));
+        assert!(!web.allows_callback("https://app.example/cb/"));
+        assert!(!web.allows_callback("https://APP.example/cb"));
+    }
+
+    #[test]
+    fn confidential_clients_check_their_secret() {
+        let registry = registry();
+        let admin = registry.get("admin").unwrap();
+        assert!(admin.is_confidential());
+        assert!(admin.secret_matches(&ClientSecret::new("s3cret")));
+        assert!(!admin.secret_matches(&ClientSecret::new("s3cret ")));
+        assert!(!registry
+            .get("web")
+            .unwrap()
+            .secret_matches(&ClientSecret::new("")));
+    }
+
+    #[test]
+    fn invalid_documents_name_the_problem() {
+        let dup = r#"[{"client_id":"a","name":"A"},{"client_id":"a","name":"B"}]"#;
+        assert!(matches!(
+            ClientRegistry::from_json(dup),
+            Err(ClientConfigError::Duplicate(_))
+        ));
+        let origin = r#"[{"client_id":"a","name":"A","web_origins":["https://x.example/path"]}]"#;
+        let err = ClientRegistry::from_json(origin).unwrap_err().to_string();
+        assert!(err.contains("origin"), "{err}");
+        assert!(ClientRegistry::from_json(r#"[{"client_id":"a#b","name":"A"}]"#).is_err());
+    }
+}

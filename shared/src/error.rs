@@ -1,0 +1,208 @@
+//! The one error type of the service, built on the OAuth 2.0 error codes
+//! (RFC 6749 §4.1.2.1, §4.2.2.1 and §5.2; RFC 6750 §3.1), and its single mapping to HTTP.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// Every failure a request can end in. The variant is the RFC error code; the
+/// string is the human-readable `error_description`, which never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// RFC 6749 §5.2 `invalid_request`: a parameter is missing, repeated, malformed or too long.
+    #[error("invalid_request: {0}")]
+    InvalidRequest(String),
+    /// RFC 6749 §5.2 `invalid_client`: the client is unknown or failed to authenticate.
+    #[error("invalid_client: {0}")]
+    InvalidClient(String),
+    /// RFC 6749 §5.2 `invalid_grant`: the refresh token or id_token is unknown, revoked or malformed.
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(String),
+    /// RFC 6749 §5.2 `unauthorized_client`: the client may not use this grant or response type.
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(String),
+    /// RFC 6749 §5.2 `unsupported_grant_type`.
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(String),
+    /// RFC 6749 §4.2.2.1 `unsupported_response_type`.
+    #[error("unsupported_response_type: {0}")]
+    UnsupportedResponseType(String),
+    /// RFC 6749 §5.2 `invalid_scope`.
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    /// RFC 6749 §4.2.2.1 `access_denied`: the resource owner's credentials were wrong.
+    #[error("access_denied: {0}")]
+    AccessDenied(String),
+    /// RFC 6750 §3.1 `invalid_token`: the bearer token is missing, invalid or expired.
+    #[error("invalid_token: {0}")]
+    InvalidToken(String),
+    /// RFC 6750 §3.1 `insufficient_scope`: the bearer token lacks the scope named.
+    #[error("insufficient_scope: requires {0}")]
+    InsufficientScope(&'static str),
+    /// The user or credential does not exist, or is not the caller's to see.
+    #[error("not_found: {0}")]
+    NotFound(String),
+    /// The request body is larger than the service accepts.
+    #[error("payload_too_large: {0}")]
+    PayloadTooLarge(String),
+    /// RFC 6749 §4.1.2.1 `temporarily_unavailable`: the store could not be reached.
+    #[error("temporarily_unavailable")]
+    TemporarilyUnavailable(#[source] StoreError),
+    /// RFC 6749 §4.1.2.1 `server_error`: a fault of ours; the cause goes to the log only.
+    #[error("server_error: {0}")]
+    ServerError(String),
+}
+
+/// The JSON body of every API error: `{"error","error_description"}`.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    /// The RFC error code.
+    pub error: &'static str,
+    /// A description for the developer; never a secret.
+    pub error_description: String,
+}
+
+impl OAuthError {
+    /// The RFC error code sent as `error`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::UnsupportedResponseType(_) => "unsupported_response_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::AccessDenied(_) => "access_denied",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::NotFound(_) => "not_found",
+            Self::PayloadTooLarge(_) => "invalid_request",
+            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
+            Self::ServerError(_) => "server_error",
+        }
+    }
+
+    /// The `error_description`: safe to show, free of internals.
+    pub fn description(&self) -> String {
+        match self {
+            Self::InvalidRequest(d)
+            | Self::InvalidClient(d)
+            | Self::InvalidGrant(d)
+            | Self::UnauthorizedClient(d)
+            | Self::UnsupportedGrantType(d)
+            | Self::UnsupportedResponseType(d)
+            | Self::InvalidScope(d)
+            | Self::AccessDenied(d)
+            | Self::InvalidToken(d)
+            | Self::NotFound(d)
+            | Self::PayloadTooLarge(d) => d.clone(),
+            Self::InsufficientScope(scope) => format!("The access token needs the scope {scope}."),
+            Self::TemporarilyUnavailable(_) => {
+                "The service is temporarily unavailable. Try again shortly.".to_owned()
+            }
+            Self::ServerError(_) => "The server could not complete the request.".to_owned(),
+        }
+    }
+
+    /// The HTTP status for this error, in one place.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidClient(_) | Self::InvalidToken(_) | Self::AccessDenied(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for 401 and 403 answers (RFC 6749 §5.2, RFC 6750 §3).
+    fn challenge(&self) -> Option<String> {
+        match self {
+            Self::InvalidClient(_) => Some("Basic realm=\"offline-access\"".to_owned()),
+            Self::InvalidToken(_) => {
+                Some("Bearer realm=\"offline-access\", error=\"invalid_token\"".to_owned())
+            }
+            Self::InsufficientScope(scope) => Some(format!(
+                "Bearer realm=\"offline-access\", error=\"insufficient_scope\", scope=\"{scope}\""
+            )),
+            _ => None,
+        }
+    }
+
+    /// Writes the cause of a 5xx to the log; client errors are logged at debug level.
+    pub fn log(&self) {
+        match self {
+            Self::TemporarilyUnavailable(cause) => {
+                tracing::error!(error = %cause, "store unavailable");
+            }
+            Self::ServerError(cause) => tracing::error!(error = %cause, "server error"),
+            other => tracing::debug!(error = other.code(), "request refused"),
+        }
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(err: StoreError) -> Self {
+        Self::TemporarilyUnavailable(err)
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = ErrorBody {
+            error: self.code(),
+            error_description: self.description(),
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(value) = self
+            .challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if matches!(self, Self::TemporarilyUnavailable(_)) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_client_answers_401_with_a_basic_challenge() {
+        let response = OAuthError::InvalidClient("unknown client".into()).into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+
+    #[test]
+    fn server_errors_hide_their_cause() {
+        let err = OAuthError::ServerError("key parse failed at byte 7".into());
+        assert!(!err.description().contains("byte 7"));
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn insufficient_scope_is_403_and_names_the_scope() {
+        let err = OAuthError::InsufficientScope("read:device_credentials");
+        assert_eq!(err.status(), StatusCode::FORBIDDEN);
+        assert!(err
+            .challenge()
+            .unwrap_or_default()
+            .contains("read:device_credentials"));
+    }
+}

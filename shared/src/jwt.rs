@@ -1,0 +1,334 @@
+//! Minting and verifying the service's JWTs: id tokens (OpenID Connect Core
+//! §2) and access tokens in the RFC 9068 profile (`typ: at+jwt`).
+
+use jsonwebtoken::{decode, decode_header, encode, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientId, Scope};
+use crate::keys::SigningKey;
+use crate::secret::Jwt;
+
+/// The `typ` header of access tokens (RFC 9068 §2.1).
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// Clock leeway when verifying our own tokens, in seconds.
+const LEEWAY_SECONDS: u64 = 5;
+
+/// Profile claims of a user, released according to the scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Full name (`profile` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address (`email` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email address was verified (`email` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+impl Profile {
+    /// The claims `scope` releases (OpenID Connect Core §5.4).
+    pub fn released_for(&self, scope: &Scope) -> Profile {
+        let email = scope.contains("email");
+        Profile {
+            name: self.name.clone().filter(|_| scope.contains("profile")),
+            email: self.email.clone().filter(|_| email),
+            email_verified: self.email_verified.filter(|_| email),
+        }
+    }
+}
+
+/// The claims of an id token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    /// Issuer: the public base URL with a trailing slash.
+    pub iss: String,
+    /// The user id.
+    pub sub: String,
+    /// The client the token is for.
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expiry (seconds since the epoch).
+    pub exp: u64,
+    /// The nonce the client sent, echoed back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Profile claims released by the scope.
+    #[serde(flatten)]
+    pub profile: Profile,
+}
+
+/// The claims of an access token for the service's own API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The user id, or the client id for client credentials.
+    pub sub: String,
+    /// The API audience.
+    pub aud: String,
+    /// Space-separated scope.
+    pub scope: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Issued at.
+    pub iat: u64,
+    /// Not before.
+    pub nbf: u64,
+    /// Expiry.
+    pub exp: u64,
+}
+
+impl AccessTokenClaims {
+    /// Whether the token's scope holds `token`.
+    pub fn has_scope(&self, token: &str) -> bool {
+        self.scope.split(' ').any(|s| s == token)
+    }
+}
+
+/// Why a JWT was refused or could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    /// Signing failed (a fault of ours).
+    #[error("signing failed")]
+    Sign,
+    /// The token is not valid: bad signature, wrong type, issuer, audience or time.
+    #[error("token is invalid")]
+    Invalid,
+}
+
+/// Mints and verifies tokens with the service's key, issuer and lifetimes.
+#[derive(Debug)]
+pub struct TokenSigner {
+    key: SigningKey,
+    issuer: String,
+    api_audience: String,
+    /// Lifetime of id tokens, in seconds.
+    pub id_token_ttl: u64,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl: u64,
+}
+
+/// What a new id token needs besides the key.
+pub struct IdTokenRequest<'a> {
+    /// The user id.
+    pub sub: &'a str,
+    /// The client the token is for.
+    pub audience: &'a ClientId,
+    /// The user's profile; the scope decides what is released.
+    pub profile: &'a Profile,
+    /// The granted scope.
+    pub scope: &'a Scope,
+    /// The client's nonce.
+    pub nonce: Option<&'a str>,
+}
+
+impl TokenSigner {
+    /// Builds a signer.
+    pub fn new(key: SigningKey, issuer: String, api_audience: String) -> Self {
+        Self {
+            key,
+            issuer,
+            api_audience,
+            id_token_ttl: 36_000,
+            access_token_ttl: 3_600,
+        }
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn header(&self, typ: &str) -> Header {
+        let mut header = Header::new(self.key.algorithm());
+        header.kid = Some(self.key.kid().to_owned());
+        header.typ = Some(typ.to_owned());
+        header
+    }
+
+    /// Mints an id token; returns it and its `expires_in` (`exp − iat`).
+    pub fn mint_id_token(
+        &self,
+        request: &IdTokenRequest<'_>,
+        now: u64,
+    ) -> Result<(Jwt, u64), JwtError> {
+        let claims = IdTokenClaims {
+            iss: self.issuer.clone(),
+            sub: request.sub.to_owned(),
+            aud: request.audience.to_string(),
+            iat: now,
+            exp: now + self.id_token_ttl,
+            nonce: request.nonce.map(str::to_owned),
+            profile: request.profile.released_for(request.scope),
+        };
+        let token = encode(&self.header("JWT"), &claims, self.key.encoding())
+            .map_err(|_| JwtError::Sign)?;
+        Ok((Jwt::new(token), self.id_token_ttl))
+    }
+
+    /// Mints an access token for the service's API; returns it and its `expires_in`.
+    pub fn mint_access_token(
+        &self,
+        sub: &str,
+        client_id: &ClientId,
+        scope: &Scope,
+        now: u64,
+    ) -> Result<(Jwt, u64), JwtError> {
+        let claims = AccessTokenClaims {
+            iss: self.issuer.clone(),
+            sub: sub.to_owned(),
+            aud: self.api_audience.clone(),
+            scope: scope.to_string(),
+            client_id: client_id.to_string(),
+            iat: now,
+            nbf: now,
+            exp: now + self.access_token_ttl,
+        };
+        let token = encode(&self.header(ACCESS_TOKEN_TYP), &claims, self.key.encoding())
+            .map_err(|_| JwtError::Sign)?;
+        Ok((Jwt::new(token), self.access_token_ttl))
+    }
+
+    fn validation(&self, audience: &str) -> Validation {
+        let mut validation = Validation::new(self.key.algorithm());
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation
+    }
+
+    /// Checks the header names our key and the expected token type.
+    fn check_header(&self, token: &str, typ: &str) -> Result<(), JwtError> {
+        let header = decode_header(token).map_err(|_| JwtError::Invalid)?;
+        let ours = header.alg == self.key.algorithm()
+            && header.kid.as_deref() == Some(self.key.kid())
+            && header.typ.as_deref() == Some(typ);
+        if ours {
+            Ok(())
+        } else {
+            Err(JwtError::Invalid)
+        }
+    }
+
+    /// Verifies an access token of ours (RFC 9068 §4): key, type, issuer, audience, times.
+    pub fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, JwtError> {
+        self.check_header(token, ACCESS_TOKEN_TYP)?;
+        let mut validation = self.validation(&self.api_audience);
+        validation.validate_nbf = true;
+        decode::<AccessTokenClaims>(token, self.key.decoding(), &validation)
+            .map(|data| data.claims)
+            .map_err(|_| JwtError::Invalid)
+    }
+
+    /// Verifies an id token of ours that was issued to `client_id` and has not expired.
+    pub fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &ClientId,
+    ) -> Result<IdTokenClaims, JwtError> {
+        self.check_header(token, "JWT")?;
+        decode::<IdTokenClaims>(
+            token,
+            self.key.decoding(),
+            &self.validation(client_id.as_str()),
+        )
+        .map(|data| data.claims)
+        .map_err(|_| JwtError::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::Algorithm;
+
+    fn signer() -> TokenSigner {
+        let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+        let key = SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap();
+        TokenSigner::new(
+            key,
+            "https://auth.example/".into(),
+            "https://auth.example/api/".into(),
+        )
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    #[test]
+    fn an_access_token_verifies_and_an_id_token_does_not_pass_as_one() {
+        let signer = signer();
+        let client = ClientId::parse("app".into()).unwrap();
+        let scope = Scope::parse("openid email").unwrap();
+        let (access, _) = signer
+            .mint_access_token("usr_1", &client, &scope, now())
+            .unwrap();
+        let claims = signer.verify_access_token(access.expose_secret()).unwrap();
+        assert!(claims.has_scope("email"));
+
+        let profile = Profile {
+            email: Some("a@example.com".into()),
+            ..Profile::default()
+        };
+        let request = IdTokenRequest {
+            sub: "usr_1",
+            audience: &client,
+            profile: &profile,
+            scope: &scope,
+            nonce: Some("n"),
+        };
+        let (id, expires_in) = signer.mint_id_token(&request, now()).unwrap();
+        assert_eq!(expires_in, 36_000);
+        assert!(signer.verify_access_token(id.expose_secret()).is_err());
+        let id_claims = signer.verify_id_token(id.expose_secret(), &client).unwrap();
+        assert_eq!(id_claims.profile.email.as_deref(), Some("a@example.com"));
+        assert_eq!(id_claims.nonce.as_deref(), Some("n"));
+    }
+
+    #[test]
+    fn expired_and_foreign_audience_tokens_are_refused() {
+        let signer = signer();
+        let client = ClientId::parse("app".into()).unwrap();
+        let other = ClientId::parse("other".into()).unwrap();
+        let scope = Scope::parse("openid").unwrap();
+        let (old, _) = signer
+            .mint_access_token("usr_1", &client, &scope, now() - 7_200)
+            .unwrap();
+        assert!(signer.verify_access_token(old.expose_secret()).is_err());
+        let profile = Profile::default();
+        let request = IdTokenRequest {
+            sub: "usr_1",
+            audience: &client,
+            profile: &profile,
+            scope: &scope,
+            nonce: None,
+        };
+        let (id, _) = signer.mint_id_token(&request, now()).unwrap();
+        assert!(signer.verify_id_token(id.expose_secret(), &other).is_err());
+    }
+
+    #[test]
+    fn profile_claims_follow_the_scope() {
+        let profile = Profile {
+            name: Some("Ana".into()),
+            email: Some("a@x".into()),
+            email_verified: Some(true),
+        };
+        let released = profile.released_for(&Scope::parse("openid profile").unwrap());
+        assert_eq!(released.name.as_deref(), Some("Ana"));
+        assert!(released.email.is_none() && released.email_verified.is_none());
+    }
+}

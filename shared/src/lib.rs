@@ -1,0 +1,14 @@
+//! offline-access: the shared library of the refresh-token service.
+//!
+//! The layers are visible in the module names: `http` is the protocol edge
+//! (request parsing, pages, routers), `domain` holds the token and session
+//! rules, and `store` is persistence (DynamoDB and in-memory).
+
+pub mod clients;
+pub mod error;
+pub mod ids;
+pub mod jwt;
+pub mod keys;
+pub mod refresh_token;
+pub mod secret;
+pub mod store;

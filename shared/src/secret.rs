@@ -1,0 +1,65 @@
+//! Secret newtypes: their `Debug` prints `[redacted]`, they have no `Display`,
+//! and their value is read only through an explicit `expose_secret()`.
+
+use std::fmt;
+
+macro_rules! secret_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value. Every call site is a place a secret leaves its wrapper.
+            pub fn expose_secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// A refresh token as the client holds it.
+    RefreshTokenValue
+);
+secret_type!(
+    /// A client secret as the client presents it (RFC 6749 §2.3.1).
+    ClientSecret
+);
+secret_type!(
+    /// A user's password as typed into the login form.
+    Password
+);
+secret_type!(
+    /// A signed JWT (id token or access token).
+    Jwt
+);
+secret_type!(
+    /// A private key in PEM form.
+    PrivateKeyPem
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_value() {
+        let token = RefreshTokenValue::new("rt1.secret-value");
+        let printed = format!("{token:?} {:?}", Password::new("hunter2"));
+        assert!(!printed.contains("secret-value"));
+        assert!(!printed.contains("hunter2"));
+        assert!(printed.contains("[redacted]"));
+    }
+}

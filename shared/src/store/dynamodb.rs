@@ -1,0 +1,317 @@
+//! The DynamoDB store. One table: partition key `pk` (the user id), sort key
+//! `sk` (`rt#<client_id>#<device>`). Users of the built-in directory live in
+//! the same table under `pk = username#<login>`, `sk = user`.
+//! See `docs/design/table-layout.md`. Item conversion stays in this module.
+
+mod items;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::Client;
+
+use super::{
+    device_sort_key, normalize_username, DeviceCredentials, RefreshTokenIssuer, RefreshTokenRecord,
+    RefreshTokenRedeemer, StoreError, UserDirectory, UserRecord, DEVICE_KEY_PREFIX,
+};
+use crate::ids::{CredentialId, UserId};
+use crate::refresh_token::RefreshToken;
+use items::{record_from_item, record_to_item, user_from_item, user_to_item};
+
+/// Where the table is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct DynamoSettings {
+    /// The table name.
+    pub table_name: String,
+    /// An endpoint override, such as a local dynalite (`http://127.0.0.1:4567`).
+    pub endpoint_url: Option<String>,
+}
+
+/// The DynamoDB store.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::Unavailable(DisplayErrorContext(&err).to_string())
+}
+
+impl DynamoStore {
+    /// Builds the client once (at cold start). Timeouts and retries are set so a
+    /// call gives up well inside API Gateway's 30 s limit.
+    pub async fn connect(settings: &DynamoSettings) -> Self {
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .operation_attempt_timeout(Duration::from_secs(2))
+            .operation_timeout(Duration::from_secs(6))
+            .build();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+        if let Some(endpoint) = &settings.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                loader = loader.credentials_provider(Credentials::for_tests());
+            }
+            if std::env::var_os("AWS_REGION").is_none()
+                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+            {
+                loader = loader.region(Region::new("us-east-1"));
+            }
+        }
+        let client = Client::new(&loader.load().await);
+        Self {
+            client,
+            table: settings.table_name.clone(),
+        }
+    }
+
+    /// Creates the table if it does not exist (local runs and tests).
+    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
+        let result = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                attr("pk").map_err(|_| StoreError::Corrupt("attribute definition"))?,
+            )
+            .attribute_definitions(
+                attr("sk").map_err(|_| StoreError::Corrupt("attribute definition"))?,
+            )
+            .key_schema(key("pk", KeyType::Hash).map_err(|_| StoreError::Corrupt("key schema"))?)
+            .key_schema(key("sk", KeyType::Range).map_err(|_| StoreError::Corrupt("key schema"))?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    fn key(pk: String, sk: String) -> [(String, AttributeValue); 2] {
+        [
+            ("pk".to_owned(), AttributeValue::S(pk)),
+            ("sk".to_owned(), AttributeValue::S(sk)),
+        ]
+    }
+
+    fn token_key(token: &RefreshToken) -> [(String, AttributeValue); 2] {
+        Self::key(
+            token.user_id.to_string(),
+            device_sort_key(&token.client_id, &token.device),
+        )
+    }
+
+    fn hash_value(token: &RefreshToken) -> AttributeValue {
+        AttributeValue::B(token.hash.as_bytes().to_vec().into())
+    }
+}
+
+#[async_trait]
+impl UserDirectory for DynamoStore {
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let [pk, sk] = Self::key(
+            items::user_pk(&normalize_username(username)),
+            items::USER_SK.to_owned(),
+        );
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.as_ref().map(user_from_item).transpose()
+    }
+
+    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(user_to_item(user)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RefreshTokenIssuer for DynamoStore {
+    async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record_to_item(record)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RefreshTokenRedeemer for DynamoStore {
+    async fn redeem(
+        &self,
+        token: &RefreshToken,
+        now: u64,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let [pk, sk] = Self::token_key(token);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .update_expression("SET last_used_at = :now")
+            .condition_expression("token_hash = :hash")
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":hash", Self::hash_value(token))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output.attributes.as_ref().map(record_from_item).transpose(),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+}
+
+#[async_trait]
+impl DeviceCredentials for DynamoStore {
+    async fn list_credentials(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+        let mut records = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(user_id.to_string()))
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(DEVICE_KEY_PREFIX.to_owned()),
+                )
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items() {
+                records.push(record_from_item(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(records);
+            }
+        }
+    }
+
+    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
+        let [pk, sk] = Self::token_key(token);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression("token_hash = :hash")
+            .expression_attribute_values(":hash", Self::hash_value(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn revoke_credential(
+        &self,
+        user_id: &UserId,
+        id: &CredentialId,
+    ) -> Result<bool, StoreError> {
+        let records = self.list_credentials(user_id).await?;
+        let Some(record) = records.iter().find(|r| &r.credential_id == id) else {
+            return Ok(false);
+        };
+        let [pk, sk] = Self::key(
+            user_id.to_string(),
+            device_sort_key(&record.client_id, &record.device),
+        );
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression("credential_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Conversion between store records and DynamoDB items.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
+use crate::jwt::Profile;
+use crate::refresh_token::TokenHash;
+use crate::store::{device_sort_key, PasswordHash, RefreshTokenRecord, StoreError, UserRecord};
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The sort key of a user item.
+pub const USER_SK: &str = "user";
+
+/// The partition key of a user item.
+pub fn user_pk(normalized_username: &str) -> String {
+    format!("username#{normalized_username}")
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn put_profile(item: &mut Item, profile: &Profile) {
+    if let Some(name) = &profile.name {
+        item.insert("name".into(), s(name));
+    }
+    if let Some(email) = &profile.email {
+        item.insert("email".into(), s(email));
+    }
+    if let Some(verified) = profile.email_verified {
+        item.insert("email_verified".into(), AttributeValue::Bool(verified));
+    }
+}
+
+fn get_s<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or(StoreError::Corrupt(name))
+}
+
+fn get_n(item: &Item, name: &'static str) -> Result<u64, StoreError> {
+    get_s_or_n(item, name)?
+        .parse()
+        .map_err(|_| StoreError::Corrupt(name))
+}
+
+fn get_s_or_n<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .map(String::as_str)
+        .ok_or(StoreError::Corrupt(name))
+}
+
+fn get_profile(item: &Item) -> Profile {
+    Profile {
+        name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
+        email: item.get("email").and_then(|v| v.as_s().ok()).cloned(),
+        email_verified: item
+            .get("email_verified")
+            .and_then(|v| v.as_bool().ok())
+            .copied(),
+    }
+}
+
+/// A refresh-token record as an item.
+pub fn record_to_item(record: &RefreshTokenRecord) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(record.user_id.as_str())),
+        (
+            "sk".into(),
+            s(device_sort_key(&record.client_id, &record.device)),
+        ),
+        ("kind".into(), s("refresh_token")),
+        ("credential_id".into(), s(record.credential_id.as_str())),
+        ("client_id".into(), s(record.client_id.as_str())),
+        ("device_name".into(), s(record.device.as_str())),
+        (
+            "token_hash".into(),
+            AttributeValue::B(record.token_hash.as_bytes().to_vec().into()),
+        ),
+        ("scope".into(), s(record.scope.to_string())),
+        ("created_at".into(), n(record.created_at)),
+        ("last_used_at".into(), n(record.last_used_at)),
+    ]);
+    put_profile(&mut item, &record.profile);
+    item
+}
+
+/// An item as a refresh-token record.
+pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
+    let hash = item
+        .get("token_hash")
+        .and_then(|v| v.as_b().ok())
+        .and_then(|b| TokenHash::from_bytes(b.as_ref()))
+        .ok_or(StoreError::Corrupt("token_hash"))?;
+    Ok(RefreshTokenRecord {
+        user_id: UserId::parse(get_s(item, "pk")?.to_owned())
+            .map_err(|_| StoreError::Corrupt("pk"))?,
+        client_id: ClientId::parse(get_s(item, "client_id")?.to_owned())
+            .map_err(|_| StoreError::Corrupt("client_id"))?,
+        device: DeviceName::parse(get_s(item, "device_name")?.to_owned())
+            .map_err(|_| StoreError::Corrupt("device_name"))?,
+        credential_id: CredentialId::parse(get_s(item, "credential_id")?.to_owned())
+            .map_err(|_| StoreError::Corrupt("credential_id"))?,
+        token_hash: hash,
+        scope: Scope::parse(get_s(item, "scope")?).map_err(|_| StoreError::Corrupt("scope"))?,
+        created_at: get_n(item, "created_at")?,
+        last_used_at: get_n(item, "last_used_at")?,
+        profile: get_profile(item),
+    })
+}
+
+/// A user as an item.
+pub fn user_to_item(user: &UserRecord) -> Item {
+    let mut item = Item::from([
+        (
+            "pk".into(),
+            s(user_pk(&crate::store::normalize_username(&user.username))),
+        ),
+        ("sk".into(), s(USER_SK)),
+        ("kind".into(), s("user")),
+        ("user_id".into(), s(user.user_id.as_str())),
+        ("username".into(), s(&user.username)),
+        ("password_hash".into(), s(&user.password_hash.0)),
+    ]);
+    put_profile(&mut item, &user.profile);
+    item
+}
+
+/// An item as a user.
+pub fn user_from_item(item: &Item) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        user_id: UserId::parse(get_s(item, "user_id")?.to_owned())
+            .map_err(|_| StoreError::Corrupt("user_id"))?,
+        username: get_s(item, "username")?.to_owned(),
+        password_hash: PasswordHash(get_s(item, "password_hash")?.to_owned()),
+        profile: get_profile(item),
+    })
+}

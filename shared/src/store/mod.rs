@@ -1,0 +1,140 @@
+//! The store: the records the service keeps, and the narrow interfaces each
+//! function uses to reach them. DynamoDB is the real implementation; the
+//! in-memory one is the zero-setup default of the local server.
+
+pub mod dynamodb;
+pub mod memory;
+
+use async_trait::async_trait;
+
+use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
+use crate::jwt::Profile;
+use crate::refresh_token::{RefreshToken, TokenHash};
+
+/// A failure to reach or read the store. It never holds token values or hashes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not be reached or refused the call (network, throttling, timeouts).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored item does not have the expected shape.
+    #[error("stored item is malformed: {0}")]
+    Corrupt(&'static str),
+}
+
+/// One refresh-token credential: what app, user and device it is for, and the
+/// hash of the only token that currently opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    /// The user (partition key).
+    pub user_id: UserId,
+    /// The app the token was issued to.
+    pub client_id: ClientId,
+    /// The device the token was issued for.
+    pub device: DeviceName,
+    /// Stable id used to list and delete.
+    pub credential_id: CredentialId,
+    /// SHA-256 of the current token's secret.
+    pub token_hash: TokenHash,
+    /// The scope granted at authorization.
+    pub scope: Scope,
+    /// When the credential was issued (seconds since the epoch).
+    pub created_at: u64,
+    /// When the token was last used (seconds since the epoch).
+    pub last_used_at: u64,
+    /// Profile claims captured at sign-in, so a refresh needs no second read.
+    pub profile: Profile,
+}
+
+/// The sort key of a refresh-token record: `rt#<client_id>#<device>`.
+/// Client ids can't hold `#`, so the key is unambiguous.
+pub fn device_sort_key(client_id: &ClientId, device: &DeviceName) -> String {
+    format!("{DEVICE_KEY_PREFIX}{client_id}#{device}")
+}
+
+/// The prefix every refresh-token sort key starts with.
+pub const DEVICE_KEY_PREFIX: &str = "rt#";
+
+/// A user of the built-in directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The user id (`sub`).
+    pub user_id: UserId,
+    /// The login name (an email address), stored lower-cased.
+    pub username: String,
+    /// The argon2id hash in PHC string form.
+    pub password_hash: PasswordHash,
+    /// Profile claims.
+    pub profile: Profile,
+}
+
+/// An argon2id PHC string. Its `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash([redacted])")
+    }
+}
+
+/// The login name as stored and looked up: trimmed and lower-cased.
+pub fn normalize_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// The user directory, as the authorize function reads it.
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// Finds a user by login name (normalized by the store).
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Creates or replaces a user.
+    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+}
+
+/// Writing new refresh tokens (authorize function).
+#[async_trait]
+pub trait RefreshTokenIssuer: Send + Sync {
+    /// Writes the record, replacing any earlier record of the same user and
+    /// device key, so the earlier token stops working.
+    async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError>;
+}
+
+/// Redeeming refresh tokens (delegation function).
+#[async_trait]
+pub trait RefreshTokenRedeemer: Send + Sync {
+    /// In one conditional write: if the record the token locates holds the
+    /// token's hash, sets `last_used_at` to `now` and returns the record.
+    /// Returns `None` when there is no such record or the hash differs.
+    async fn redeem(
+        &self,
+        token: &RefreshToken,
+        now: u64,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+}
+
+/// Listing and revoking a user's credentials (revoke function).
+#[async_trait]
+pub trait DeviceCredentials: Send + Sync {
+    /// All refresh-token records of a user, by strongly consistent reads.
+    async fn list_credentials(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError>;
+    /// Deletes the record the token locates if it still holds the token's hash.
+    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError>;
+    /// Deletes the user's record with this credential id.
+    async fn revoke_credential(
+        &self,
+        user_id: &UserId,
+        id: &CredentialId,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Everything a store offers; both implementations pass the same contract tests.
+pub trait Store:
+    UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials
+{
+}
+
+impl<T: UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials> Store for T {}
