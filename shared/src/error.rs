@@ -44,6 +44,9 @@ pub enum OAuthError {
     /// The user or credential does not exist, or is not the caller's to see.
     #[error("not_found: {0}")]
     NotFound(String),
+    /// The route exists, but not with this method.
+    #[error("method_not_allowed")]
+    MethodNotAllowed,
     /// The request body is larger than the service accepts.
     #[error("payload_too_large: {0}")]
     PayloadTooLarge(String),
@@ -79,7 +82,7 @@ impl OAuthError {
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::NotFound(_) => "not_found",
-            Self::PayloadTooLarge(_) => "invalid_request",
+            Self::PayloadTooLarge(_) | Self::MethodNotAllowed => "invalid_request",
             Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
             Self::ServerError(_) => "server_error",
         }
@@ -100,6 +103,7 @@ impl OAuthError {
             | Self::NotFound(d)
             | Self::PayloadTooLarge(d) => d.clone(),
             Self::InsufficientScope(scope) => format!("The access token needs the scope {scope}."),
+            Self::MethodNotAllowed => "The route does not accept this method.".to_owned(),
             Self::TemporarilyUnavailable(_) => {
                 "The service is temporarily unavailable. Try again shortly.".to_owned()
             }
@@ -116,6 +120,7 @@ impl OAuthError {
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

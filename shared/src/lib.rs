@@ -4,11 +4,16 @@
 //! (request parsing, pages, routers), `domain` holds the token and session
 //! rules, and `store` is persistence (DynamoDB and in-memory).
 
+pub mod app;
 pub mod clients;
+pub mod config;
+pub mod domain;
 pub mod error;
+pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod keys;
 pub mod refresh_token;
 pub mod secret;
 pub mod store;
+pub mod telemetry;

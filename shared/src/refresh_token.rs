@@ -171,9 +171,8 @@ mod tests {
         let last = raw.chars().last().unwrap();
         let flipped = if last == 'A' { 'B' } else { 'A' };
         let tampered = format!("{}{flipped}", &raw[..raw.len() - 1]);
-        match parse(&RefreshTokenValue::new(tampered)) {
-            Ok(parsed) => assert!(!parsed.hash.matches(&hash)),
-            Err(MalformedToken) => {}
+        if let Ok(parsed) = parse(&RefreshTokenValue::new(tampered)) {
+            assert!(!parsed.hash.matches(&hash));
         }
     }
 

@@ -143,8 +143,8 @@ impl DynamoStore {
 impl UserDirectory for DynamoStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let [pk, sk] = Self::key(
-            items::user_pk(&normalize_username(username)),
-            items::USER_SK.to_owned(),
+            items::login_pk(&normalize_username(username)),
+            items::LOGIN_SK.to_owned(),
         );
         let output = self
             .client
@@ -160,13 +160,16 @@ impl UserDirectory for DynamoStore {
     }
 
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(user_to_item(user)))
-            .send()
-            .await
-            .map_err(unavailable)?;
+        // The profile first: a login item never points at a missing profile.
+        for item in [items::profile_item(user), user_to_item(user)] {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(())
     }
 }
@@ -225,8 +228,9 @@ impl DeviceCredentials for DynamoStore {
     async fn list_credentials(
         &self,
         user_id: &UserId,
-    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+    ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError> {
         let mut records = Vec::new();
+        let mut known = false;
         let mut start = None;
         loop {
             let output = self
@@ -245,11 +249,17 @@ impl DeviceCredentials for DynamoStore {
                 .await
                 .map_err(unavailable)?;
             for item in output.items() {
-                records.push(record_from_item(item)?);
+                match item.get("sk").and_then(|v| v.as_s().ok()) {
+                    Some(sk) if sk.starts_with(DEVICE_KEY_PREFIX) => {
+                        records.push(record_from_item(item)?)
+                    }
+                    Some(sk) if sk == items::PROFILE_SK => known = true,
+                    _ => {}
+                }
             }
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok(records);
+                return Ok(known.then_some(records));
             }
         }
     }
@@ -284,7 +294,7 @@ impl DeviceCredentials for DynamoStore {
         user_id: &UserId,
         id: &CredentialId,
     ) -> Result<bool, StoreError> {
-        let records = self.list_credentials(user_id).await?;
+        let records = self.list_credentials(user_id).await?.unwrap_or_default();
         let Some(record) = records.iter().find(|r| &r.credential_id == id) else {
             return Ok(false);
         };

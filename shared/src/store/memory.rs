@@ -19,20 +19,14 @@ type RecordKey = (UserId, String);
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     tokens: Mutex<HashMap<RecordKey, RefreshTokenRecord>>,
+    /// Users by normalized login name.
     users: Mutex<HashMap<String, UserRecord>>,
 }
 
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn tokens(&self) -> Result<MutexGuard<'_, HashMap<RecordKey, RefreshTokenRecord>>, StoreError> {
-        self.tokens
-            .lock()
-            .map_err(|_| StoreError::Unavailable("memory store lock poisoned".into()))
-    }
+fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
+    mutex
+        .lock()
+        .map_err(|_| StoreError::Unavailable("memory store lock poisoned".into()))
 }
 
 fn key_of(token: &RefreshToken) -> RecordKey {
@@ -42,22 +36,23 @@ fn key_of(token: &RefreshToken) -> RecordKey {
     )
 }
 
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 #[async_trait]
 impl UserDirectory for MemoryStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let users = self
-            .users
-            .lock()
-            .map_err(|_| StoreError::Unavailable("lock poisoned".into()))?;
-        Ok(users.get(&normalize_username(username)).cloned())
+        Ok(lock(&self.users)?
+            .get(&normalize_username(username))
+            .cloned())
     }
 
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        let mut users = self
-            .users
-            .lock()
-            .map_err(|_| StoreError::Unavailable("lock poisoned".into()))?;
-        users.insert(normalize_username(&user.username), user.clone());
+        lock(&self.users)?.insert(normalize_username(&user.username), user.clone());
         Ok(())
     }
 }
@@ -69,7 +64,7 @@ impl RefreshTokenIssuer for MemoryStore {
             record.user_id.clone(),
             device_sort_key(&record.client_id, &record.device),
         );
-        self.tokens()?.insert(key, record.clone());
+        lock(&self.tokens)?.insert(key, record.clone());
         Ok(())
     }
 }
@@ -81,7 +76,7 @@ impl RefreshTokenRedeemer for MemoryStore {
         token: &RefreshToken,
         now: u64,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-        let mut tokens = self.tokens()?;
+        let mut tokens = lock(&self.tokens)?;
         match tokens.get_mut(&key_of(token)) {
             Some(record) if record.token_hash.matches(&token.hash) => {
                 record.last_used_at = now;
@@ -97,21 +92,21 @@ impl DeviceCredentials for MemoryStore {
     async fn list_credentials(
         &self,
         user_id: &UserId,
-    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
-        let tokens = self.tokens()?;
-        let mut records: Vec<_> = tokens
-            .values()
-            .filter(|r| &r.user_id == user_id)
-            .cloned()
+    ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError> {
+        if !lock(&self.users)?.values().any(|u| &u.user_id == user_id) {
+            return Ok(None);
+        }
+        let mut records: Vec<_> = lock(&self.tokens)?
+            .iter()
+            .filter(|((user, _), _)| user == user_id)
+            .map(|(k, r)| (k.1.clone(), r.clone()))
             .collect();
-        records.sort_by(|a, b| {
-            device_sort_key(&a.client_id, &a.device).cmp(&device_sort_key(&b.client_id, &b.device))
-        });
-        Ok(records)
+        records.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Some(records.into_iter().map(|(_, r)| r).collect()))
     }
 
     async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
-        let mut tokens = self.tokens()?;
+        let mut tokens = lock(&self.tokens)?;
         let key = key_of(token);
         let matches = tokens
             .get(&key)
@@ -127,7 +122,7 @@ impl DeviceCredentials for MemoryStore {
         user_id: &UserId,
         id: &CredentialId,
     ) -> Result<bool, StoreError> {
-        let mut tokens = self.tokens()?;
+        let mut tokens = lock(&self.tokens)?;
         let before = tokens.len();
         tokens.retain(|(user, _), record| !(user == user_id && &record.credential_id == id));
         Ok(tokens.len() < before)

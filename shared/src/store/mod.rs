@@ -88,7 +88,7 @@ pub fn normalize_username(username: &str) -> String {
 pub trait UserDirectory: Send + Sync {
     /// Finds a user by login name (normalized by the store).
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
-    /// Creates or replaces a user.
+    /// Creates or replaces a user: its profile under its id, and its login name.
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
 }
 
@@ -116,11 +116,12 @@ pub trait RefreshTokenRedeemer: Send + Sync {
 /// Listing and revoking a user's credentials (revoke function).
 #[async_trait]
 pub trait DeviceCredentials: Send + Sync {
-    /// All refresh-token records of a user, by strongly consistent reads.
+    /// All refresh-token records of a user, by strongly consistent reads;
+    /// `None` when the user does not exist.
     async fn list_credentials(
         &self,
         user_id: &UserId,
-    ) -> Result<Vec<RefreshTokenRecord>, StoreError>;
+    ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError>;
     /// Deletes the record the token locates if it still holds the token's hash.
     async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError>;
     /// Deletes the user's record with this credential id.

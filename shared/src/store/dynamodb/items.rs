@@ -12,12 +12,26 @@ use crate::store::{device_sort_key, PasswordHash, RefreshTokenRecord, StoreError
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
 
-/// The sort key of a user item.
-pub const USER_SK: &str = "user";
+/// The sort key of a login item (partition key `username#<login>`).
+pub const LOGIN_SK: &str = "login";
+/// The sort key of a user's profile item (partition key: the user id).
+pub const PROFILE_SK: &str = "user";
 
-/// The partition key of a user item.
-pub fn user_pk(normalized_username: &str) -> String {
+/// The partition key of a login item.
+pub fn login_pk(normalized_username: &str) -> String {
     format!("username#{normalized_username}")
+}
+
+/// The item that marks a user as existing, in the user's own partition.
+pub fn profile_item(user: &UserRecord) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(user.user_id.as_str())),
+        ("sk".into(), s(PROFILE_SK)),
+        ("kind".into(), s("user")),
+        ("username".into(), s(&user.username)),
+    ]);
+    put_profile(&mut item, &user.profile);
+    item
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -48,12 +62,12 @@ fn get_s<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreError> 
 }
 
 fn get_n(item: &Item, name: &'static str) -> Result<u64, StoreError> {
-    get_s_or_n(item, name)?
+    get_n_text(item, name)?
         .parse()
         .map_err(|_| StoreError::Corrupt(name))
 }
 
-fn get_s_or_n<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreError> {
+fn get_n_text<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreError> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .map(String::as_str)
@@ -119,15 +133,15 @@ pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
     })
 }
 
-/// A user as an item.
+/// A user's login item, which holds the password hash.
 pub fn user_to_item(user: &UserRecord) -> Item {
     let mut item = Item::from([
         (
             "pk".into(),
-            s(user_pk(&crate::store::normalize_username(&user.username))),
+            s(login_pk(&crate::store::normalize_username(&user.username))),
         ),
-        ("sk".into(), s(USER_SK)),
-        ("kind".into(), s("user")),
+        ("sk".into(), s(LOGIN_SK)),
+        ("kind".into(), s("login")),
         ("user_id".into(), s(user.user_id.as_str())),
         ("username".into(), s(&user.username)),
         ("password_hash".into(), s(&user.password_hash.0)),

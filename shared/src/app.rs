@@ -1,0 +1,54 @@
+//! What every function builds once at cold start: the signer, the clients and
+//! the store client, lent to the handlers through their router state.
+
+use std::sync::Arc;
+
+use crate::clients::ClientRegistry;
+use crate::config::{Config, ConfigError};
+use crate::jwt::TokenSigner;
+use crate::keys::SigningKey;
+use crate::store::dynamodb::DynamoStore;
+use crate::store::memory::MemoryStore;
+use crate::store::Store;
+
+/// The parts every handler shares, built once.
+#[derive(Debug)]
+pub struct Services {
+    /// Mints and verifies JWTs with the parsed signing key.
+    pub signer: TokenSigner,
+    /// The registered clients.
+    pub clients: ClientRegistry,
+    /// How long a login form stays valid, in seconds.
+    pub login_form_ttl: u64,
+    /// Whether cookies get the `Secure` attribute (the issuer is https).
+    pub secure_cookies: bool,
+}
+
+impl Services {
+    /// Parses the key and builds the signer; fails with a message naming the problem.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let key = SigningKey::from_pem(
+            &config.signing_key,
+            config.signing_algorithm,
+            config.signing_key_id.clone(),
+        )?;
+        let mut signer = TokenSigner::new(key, config.issuer.clone(), config.api_audience.clone());
+        signer.id_token_ttl = config.id_token_ttl;
+        signer.access_token_ttl = config.access_token_ttl;
+        Ok(Self {
+            signer,
+            clients: config.clients.clone(),
+            login_form_ttl: config.login_form_ttl,
+            secure_cookies: config.issuer.starts_with("https://"),
+        })
+    }
+}
+
+/// Builds the store the configuration names: DynamoDB when a table is set,
+/// otherwise the in-memory store.
+pub async fn connect_store(config: &Config) -> Arc<dyn Store> {
+    match &config.dynamodb {
+        Some(settings) => Arc::new(DynamoStore::connect(settings).await),
+        None => Arc::new(MemoryStore::new()),
+    }
+}

@@ -1,0 +1,196 @@
+//! Typed configuration, read once at cold start from environment variables.
+//! A bad value stops the start with a message naming the variable.
+
+use jsonwebtoken::Algorithm;
+
+use crate::clients::{ClientConfigError, ClientRegistry};
+use crate::keys::{parse_algorithm, KeyError};
+use crate::secret::PrivateKeyPem;
+use crate::store::dynamodb::DynamoSettings;
+
+/// Why the configuration was refused. Every message names the variable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("configuration: {0} is required but not set")]
+    Missing(&'static str),
+    /// A variable is set to a value we can't use.
+    #[error("configuration: {var} is invalid: {problem}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// What is wrong with it (never its value when it is secret).
+        problem: String,
+    },
+    /// The clients document is invalid.
+    #[error("configuration: CLIENTS_JSON is invalid: {0}")]
+    Clients(#[from] ClientConfigError),
+    /// The signing key can't be used.
+    #[error("configuration: SIGNING_KEY_PEM is invalid: {0}")]
+    Key(#[from] KeyError),
+}
+
+/// The whole service configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The public base URL with a trailing slash, used as `iss`.
+    pub issuer: String,
+    /// The `aud` of access tokens for this service's API.
+    pub api_audience: String,
+    /// Lifetime of id tokens in seconds (default 36000, as in the classic API).
+    pub id_token_ttl: u64,
+    /// Lifetime of access tokens in seconds (default 3600).
+    pub access_token_ttl: u64,
+    /// How long a login form stays valid, in seconds (default 600).
+    pub login_form_ttl: u64,
+    /// The private signing key.
+    pub signing_key: PrivateKeyPem,
+    /// RS256 (default) or ES256.
+    pub signing_algorithm: Algorithm,
+    /// The `kid`; defaults to the key's RFC 7638 thumbprint.
+    pub signing_key_id: Option<String>,
+    /// The registered clients.
+    pub clients: ClientRegistry,
+    /// The DynamoDB table; `None` means the in-memory store (local runs only).
+    pub dynamodb: Option<DynamoSettings>,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the configuration of a Lambda function, which must have a table.
+    pub fn lambda_from_env() -> Result<Self, ConfigError> {
+        let config = Self::from_env()?;
+        if config.dynamodb.is_none() {
+            return Err(ConfigError::Missing("TABLE_NAME"));
+        }
+        Ok(config)
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let issuer = lookup("ISSUER").ok_or(ConfigError::Missing("ISSUER"))?;
+        check_issuer(&issuer)?;
+        let api_audience = lookup("API_AUDIENCE").unwrap_or_else(|| format!("{issuer}api/"));
+        let signing_key = lookup("SIGNING_KEY_PEM")
+            .map(PrivateKeyPem::new)
+            .ok_or(ConfigError::Missing("SIGNING_KEY_PEM"))?;
+        let signing_algorithm =
+            parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))
+                .map_err(|e| ConfigError::Invalid {
+                    var: "SIGNING_ALGORITHM",
+                    problem: e.to_string(),
+                })?;
+        let clients_json = lookup("CLIENTS_JSON").ok_or(ConfigError::Missing("CLIENTS_JSON"))?;
+        let dynamodb = lookup("TABLE_NAME").map(|table_name| DynamoSettings {
+            table_name,
+            endpoint_url: lookup("DYNAMODB_ENDPOINT_URL"),
+        });
+        Ok(Self {
+            issuer,
+            api_audience,
+            id_token_ttl: seconds(&lookup, "ID_TOKEN_TTL_SECONDS", 36_000)?,
+            access_token_ttl: seconds(&lookup, "ACCESS_TOKEN_TTL_SECONDS", 3_600)?,
+            login_form_ttl: seconds(&lookup, "LOGIN_FORM_TTL_SECONDS", 600)?,
+            signing_key,
+            signing_algorithm,
+            signing_key_id: lookup("SIGNING_KEY_ID"),
+            clients: ClientRegistry::from_json(&clients_json)?,
+            dynamodb,
+        })
+    }
+}
+
+/// The issuer must be an absolute http(s) URL ending in `/`, without query or fragment.
+fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let invalid = |problem: &str| ConfigError::Invalid {
+        var: "ISSUER",
+        problem: problem.to_owned(),
+    };
+    let url = url::Url::parse(issuer).map_err(|_| invalid("not an absolute URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid("must be an http(s) URL"));
+    }
+    if !issuer.ends_with('/') || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must end with '/' and have no query or fragment"));
+    }
+    Ok(())
+}
+
+/// A lifetime in seconds: a whole number from 1 to 31 536 000 (a year).
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    let Some(value) = lookup(var) else {
+        return Ok(default);
+    };
+    match value.parse::<u64>() {
+        Ok(n) if (1..=31_536_000).contains(&n) => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            var,
+            problem: "must be a whole number of seconds from 1 to 31536000".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        ("ISSUER", "https://auth.example/"),
+        ("SIGNING_KEY_PEM", "pem"),
+        ("CLIENTS_JSON", "[]"),
+    ];
+
+    #[test]
+    fn defaults_fill_in_lifetimes_and_audience() {
+        let config = Config::from_lookup(vars(&BASE)).unwrap();
+        assert_eq!(config.id_token_ttl, 36_000);
+        assert_eq!(config.api_audience, "https://auth.example/api/");
+        assert!(config.dynamodb.is_none());
+    }
+
+    #[test]
+    fn each_bad_variable_is_named() {
+        let mut missing = BASE.to_vec();
+        missing.retain(|(k, _)| *k != "CLIENTS_JSON");
+        let err = Config::from_lookup(vars(&missing)).unwrap_err().to_string();
+        assert!(err.contains("CLIENTS_JSON"), "{err}");
+
+        let mut slashless = BASE.to_vec();
+        slashless[0] = ("ISSUER", "https://auth.example");
+        assert!(Config::from_lookup(vars(&slashless))
+            .unwrap_err()
+            .to_string()
+            .contains("ISSUER"));
+
+        let mut ttl = BASE.to_vec();
+        ttl.push(("ID_TOKEN_TTL_SECONDS", "-5"));
+        assert!(Config::from_lookup(vars(&ttl))
+            .unwrap_err()
+            .to_string()
+            .contains("ID_TOKEN_TTL_SECONDS"));
+
+        let mut clients = BASE.to_vec();
+        clients[2] = ("CLIENTS_JSON", "{not json");
+        assert!(Config::from_lookup(vars(&clients))
+            .unwrap_err()
+            .to_string()
+            .contains("CLIENTS_JSON"));
+    }
+}

@@ -1,0 +1,143 @@
+//! Client authentication at the token endpoints (RFC 6749 §2.3.1):
+//! `client_secret_basic`, `client_secret_post`, or `none` for public clients.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::clients::{Client, ClientRegistry};
+use crate::error::OAuthError;
+use crate::http::params::Params;
+use crate::secret::ClientSecret;
+
+/// What the client presented to identify itself.
+#[derive(Debug)]
+pub struct PresentedClient {
+    /// The client id.
+    pub client_id: String,
+    /// The secret, if one was sent.
+    pub secret: Option<ClientSecret>,
+}
+
+/// Reads the client's credentials from an `Authorization: Basic` header or the
+/// body, refusing a request that uses both (RFC 6749 §2.3).
+pub fn presented_client(
+    authorization: Option<&str>,
+    params: &Params,
+) -> Result<PresentedClient, OAuthError> {
+    let body_id = params.get("client_id")?;
+    let body_secret = params.get("client_secret")?;
+    let Some(basic) = authorization.and_then(basic_credentials) else {
+        let client_id = body_id
+            .ok_or_else(|| OAuthError::InvalidRequest("Parameter client_id is required.".into()))?;
+        return Ok(PresentedClient {
+            client_id: client_id.to_owned(),
+            secret: body_secret.map(ClientSecret::new),
+        });
+    };
+    let (client_id, secret) = basic?;
+    if body_secret.is_some() {
+        return Err(OAuthError::InvalidRequest(
+            "Use one client authentication method, not two.".into(),
+        ));
+    }
+    if body_id.is_some_and(|id| id != client_id) {
+        return Err(OAuthError::InvalidRequest(
+            "client_id differs from the Authorization header.".into(),
+        ));
+    }
+    Ok(PresentedClient {
+        client_id,
+        secret: Some(secret),
+    })
+}
+
+/// Parses `Basic base64(urlencode(id) ":" urlencode(secret))`; `None` for other schemes.
+fn basic_credentials(header: &str) -> Option<Result<(String, ClientSecret), OAuthError>> {
+    let (scheme, value) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let invalid = || OAuthError::InvalidClient("The Authorization header is malformed.".into());
+    let parsed = STANDARD
+        .decode(value.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            let (id, secret) = text.split_once(':')?;
+            let id = Params::from_urlencoded(format!("v={id}").as_bytes())
+                .ok()?
+                .get("v")
+                .ok()??
+                .to_owned();
+            let secret = Params::from_urlencoded(format!("v={secret}").as_bytes())
+                .ok()?
+                .get("v")
+                .ok()??
+                .to_owned();
+            Some((id, ClientSecret::new(secret)))
+        });
+    Some(parsed.ok_or_else(invalid))
+}
+
+/// Finds the client and checks its secret: confidential clients must send the
+/// right one; public clients must send none.
+pub fn authenticate<'a>(
+    clients: &'a ClientRegistry,
+    presented: &PresentedClient,
+) -> Result<&'a Client, OAuthError> {
+    let client = clients
+        .get(&presented.client_id)
+        .ok_or_else(|| OAuthError::InvalidClient("Unknown client.".into()))?;
+    match (&presented.secret, client.is_confidential()) {
+        (Some(secret), true) if client.secret_matches(secret) => Ok(client),
+        (None, false) => Ok(client),
+        (_, true) => Err(OAuthError::InvalidClient(
+            "Client authentication failed.".into(),
+        )),
+        (Some(_), false) => Err(OAuthError::InvalidClient(
+            "A public client must not send a secret.".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(body: &str) -> Params {
+        Params::from_urlencoded(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn basic_credentials_are_url_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("my%20app:s%3Acret"));
+        let presented = presented_client(Some(&header), &params("")).unwrap();
+        assert_eq!(presented.client_id, "my app");
+        assert_eq!(presented.secret.unwrap().expose_secret(), "s:cret");
+    }
+
+    #[test]
+    fn two_authentication_methods_are_refused() {
+        let header = format!("Basic {}", STANDARD.encode("a:b"));
+        assert!(presented_client(Some(&header), &params("client_secret=b")).is_err());
+        assert!(presented_client(Some(&header), &params("client_id=other")).is_err());
+    }
+
+    #[test]
+    fn malformed_basic_headers_are_invalid_client() {
+        for header in ["Basic !!!", "Basic", "Basic YWJj"] {
+            let result = presented_client(Some(header), &params("client_id=a"));
+            if header == "Basic" {
+                assert!(
+                    result.is_ok(),
+                    "no credentials after the scheme falls back to the body"
+                );
+            } else {
+                assert!(
+                    matches!(result, Err(OAuthError::InvalidClient(_))),
+                    "{header}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Listing and revoking a user's refresh-token credentials, and who may do it:
+//! the user themself, or a caller whose access token carries the admin scope.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::error::OAuthError;
+use crate::ids::{CredentialId, UserId};
+use crate::jwt::AccessTokenClaims;
+use crate::refresh_token;
+use crate::secret::RefreshTokenValue;
+use crate::store::{DeviceCredentials, RefreshTokenRecord};
+
+/// The scope that lets a caller list any user's credentials.
+pub const READ_SCOPE: &str = "read:device_credentials";
+/// The scope that lets a caller revoke any user's credentials.
+pub const DELETE_SCOPE: &str = "delete:device_credentials";
+
+/// One credential as listed: never a token value or hash.
+#[derive(Debug, Serialize)]
+pub struct CredentialView {
+    /// The stable credential id (`dcr_…`).
+    pub id: String,
+    /// The app.
+    pub client_id: String,
+    /// The device name.
+    pub device_name: String,
+    /// The granted scope.
+    pub scope: String,
+    /// When it was issued (RFC 3339).
+    pub created_at: String,
+    /// When it was last used (RFC 3339).
+    pub last_used_at: String,
+}
+
+fn rfc3339(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+impl From<RefreshTokenRecord> for CredentialView {
+    fn from(record: RefreshTokenRecord) -> Self {
+        Self {
+            id: record.credential_id.to_string(),
+            client_id: record.client_id.to_string(),
+            device_name: record.device.to_string(),
+            scope: record.scope.to_string(),
+            created_at: rfc3339(record.created_at),
+            last_used_at: rfc3339(record.last_used_at),
+        }
+    }
+}
+
+/// The caller may act on `user_id`'s credentials if it is that user, or holds `scope`.
+/// This is checked before any lookup, so a refusal says nothing about what exists.
+fn authorize(
+    caller: &AccessTokenClaims,
+    user_id: &str,
+    scope: &'static str,
+) -> Result<(), OAuthError> {
+    if caller.sub == user_id || caller.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(OAuthError::InsufficientScope(scope))
+    }
+}
+
+fn parse_user(user_id: &str) -> Result<UserId, OAuthError> {
+    UserId::parse(user_id.to_owned()).map_err(|_| OAuthError::NotFound("Unknown user.".into()))
+}
+
+/// Lists a user's credentials.
+pub async fn list(
+    store: &dyn DeviceCredentials,
+    caller: &AccessTokenClaims,
+    user_id: &str,
+) -> Result<Vec<CredentialView>, OAuthError> {
+    authorize(caller, user_id, READ_SCOPE)?;
+    let records = store
+        .list_credentials(&parse_user(user_id)?)
+        .await?
+        .ok_or_else(|| OAuthError::NotFound("Unknown user.".into()))?;
+    Ok(records.into_iter().map(CredentialView::from).collect())
+}
+
+/// Revokes one of a user's credentials, named by its refresh token (the
+/// classic API) or by its credential id (`dcr_…`).
+pub async fn revoke(
+    store: &dyn DeviceCredentials,
+    caller: &AccessTokenClaims,
+    user_id: &str,
+    token_or_id: &str,
+) -> Result<(), OAuthError> {
+    authorize(caller, user_id, DELETE_SCOPE)?;
+    let user = parse_user(user_id)?;
+    let not_found = || OAuthError::NotFound("No such refresh token for this user.".into());
+    let revoked = if token_or_id.starts_with("dcr_") {
+        let id = CredentialId::parse(token_or_id.to_owned()).map_err(|_| not_found())?;
+        store.revoke_credential(&user, &id).await?
+    } else {
+        let token =
+            refresh_token::parse(&RefreshTokenValue::new(token_or_id)).map_err(|_| not_found())?;
+        if token.user_id != user {
+            return Err(not_found());
+        }
+        store.revoke_token(&token).await?
+    };
+    if !revoked {
+        return Err(not_found());
+    }
+    tracing::info!(client_id = %caller.client_id, "refresh token revoked");
+    Ok(())
+}

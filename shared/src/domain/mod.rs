@@ -1,0 +1,29 @@
+//! The domain: token, session and access rules, free of HTTP and DynamoDB.
+
+pub mod authorize;
+pub mod client_auth;
+pub mod credentials;
+pub mod delegation;
+pub mod login_form;
+pub mod password;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+
+use crate::error::OAuthError;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> Result<String, OAuthError> {
+    let mut bytes = vec![0u8; n];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,237 @@
+//! The authorize function's routes: `GET /authorize` shows the login page,
+//! `POST /authorize` signs in and redirects with the tokens (RFC 6749 §4.2),
+//! and `GET /.well-known/jwks.json` publishes the public keys (RFC 7517).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::app::Services;
+use crate::domain::authorize::{
+    grant, locate_callback, parse_request, sign_in, AuthorizationRequest, Callback,
+};
+use crate::domain::login_form::{self, FormError};
+use crate::domain::{now, random_hex};
+use crate::error::OAuthError;
+use crate::http::html::{error_page, login_page, page, LoginPage};
+use crate::http::params::{BodyKind, Params};
+use crate::http::{finish_api_router, header_text, read_body};
+use crate::secret::Password;
+use crate::store::{RefreshTokenIssuer, UserDirectory};
+
+/// The cookie that binds a login form to the browser that loaded it.
+const FORM_COOKIE: &str = "oa_login";
+
+/// What the authorize handlers need.
+#[derive(Clone)]
+pub struct AuthorizeState {
+    /// Signer, clients and settings.
+    pub services: Arc<Services>,
+    /// The user directory.
+    pub users: Arc<dyn UserDirectory>,
+    /// Where new refresh-token records are written.
+    pub tokens: Arc<dyn RefreshTokenIssuer>,
+}
+
+/// The authorize function's router.
+pub fn router(state: AuthorizeState) -> Router {
+    let routes = Router::new()
+        .route("/authorize", get(show_login).post(submit_login))
+        .route("/.well-known/jwks.json", get(jwks))
+        .with_state(state);
+    finish_api_router(routes)
+}
+
+async fn jwks(State(state): State<AuthorizeState>) -> Response {
+    let mut response = axum::Json(state.services.signer.key().jwks()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            let mut response = StatusCode::FOUND.into_response();
+            response.headers_mut().insert(header::LOCATION, value);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(_) => error_page(&OAuthError::ServerError(
+            "redirect location is not a valid header".into(),
+        )),
+    }
+}
+
+/// `GET /authorize`: validate, then show the login page.
+async fn show_login(State(state): State<AuthorizeState>, uri: Uri, headers: HeaderMap) -> Response {
+    let params = match Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(err) => return error_page(&err),
+    };
+    let callback = match locate_callback(&params, &state.services.clients) {
+        Ok(callback) => callback,
+        Err(err) => return error_page(&err),
+    };
+    match parse_request(&params, &callback) {
+        Ok(request) => render_login(&state, &callback, &request, &headers, None, StatusCode::OK),
+        Err(err) => redirect(&err.location()),
+    }
+}
+
+/// `POST /authorize`: check the form, sign in, issue, redirect.
+async fn submit_login(
+    State(state): State<AuthorizeState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let params = match read_form(&headers, body) {
+        Ok(params) => params,
+        Err(err) => return error_page(&err),
+    };
+    let callback = match locate_callback(&params, &state.services.clients) {
+        Ok(callback) => callback,
+        Err(err) => return error_page(&err),
+    };
+    let request = match parse_request(&params, &callback) {
+        Ok(request) => request,
+        Err(err) => return redirect(&err.location()),
+    };
+    let again = |message: &str, status| {
+        render_login(&state, &callback, &request, &headers, Some(message), status)
+    };
+    if let Err(err) = check_form_token(&state, &request, &headers, &params) {
+        let message = match err {
+            FormError::Expired => "The sign-in form expired. Please sign in again.",
+            FormError::Invalid => "The sign-in form could not be verified. Please sign in again.",
+        };
+        return again(message, StatusCode::BAD_REQUEST);
+    }
+    let (Ok(Some(username)), Ok(Some(password))) = (params.get("username"), params.get("password"))
+    else {
+        return again("Enter your email and password.", StatusCode::BAD_REQUEST);
+    };
+    let user = match sign_in(state.users.as_ref(), username, Password::new(password)).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return again("Wrong email or password.", StatusCode::UNAUTHORIZED),
+        Err(err) => return error_page(&err),
+    };
+    match grant(
+        &state.services,
+        state.tokens.as_ref(),
+        callback.client,
+        &user,
+        &request,
+    )
+    .await
+    {
+        Ok(granted) => redirect(&granted.location(&request)),
+        Err(err) => error_page(&err),
+    }
+}
+
+fn read_form(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Params, OAuthError> {
+    let body = read_body(body)?;
+    match BodyKind::from_content_type(header_text(headers, header::CONTENT_TYPE))? {
+        BodyKind::Form => Params::from_urlencoded(&body),
+        BodyKind::Json => Err(OAuthError::InvalidRequest(
+            "The login form must be form-encoded.".into(),
+        )),
+    }
+}
+
+/// The form cookie's value, when the browser sent a well-formed one.
+fn form_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == FORM_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn check_form_token(
+    state: &AuthorizeState,
+    request: &AuthorizationRequest,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(), FormError> {
+    let binding = form_cookie(headers).ok_or(FormError::Invalid)?;
+    let token = params
+        .get("login_form_token")
+        .ok()
+        .flatten()
+        .ok_or(FormError::Invalid)?;
+    login_form::verify(
+        state.services.signer.key().form_key(),
+        &binding,
+        &request.canonical(),
+        token,
+        now(),
+    )
+}
+
+/// Renders the login page with a fresh form token, bound to the form cookie.
+fn render_login(
+    state: &AuthorizeState,
+    callback: &Callback<'_>,
+    request: &AuthorizationRequest,
+    headers: &HeaderMap,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let binding = match form_cookie(headers)
+        .map(Ok)
+        .unwrap_or_else(|| random_hex(16))
+    {
+        Ok(binding) => binding,
+        Err(err) => return error_page(&err),
+    };
+    let ttl = state.services.login_form_ttl;
+    let form_token = login_form::issue(
+        state.services.signer.key().form_key(),
+        &binding,
+        &request.canonical(),
+        now(),
+        ttl,
+    );
+    let hidden = request.hidden_fields();
+    let html = login_page(&LoginPage {
+        client_name: &callback.client.name,
+        hidden: &hidden,
+        form_token: &form_token,
+        error,
+        username: "",
+    });
+    let origin = url::Url::parse(&callback.redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .ok();
+    let mut response = page(status, html, origin.as_deref(), None);
+    let secure = if state.services.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{FORM_COOKIE}={binding}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{secure}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}

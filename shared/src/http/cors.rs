@@ -1,0 +1,58 @@
+//! CORS for the token endpoints (Fetch standard §3.2): only the calling
+//! client's registered web origins are ever echoed back.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::clients::{Client, ClientRegistry};
+use crate::http::header_text;
+
+fn allow(response: &mut Response, origin: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+}
+
+/// Adds `Access-Control-Allow-Origin` when the request's origin is one of the client's.
+pub fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Origin"));
+    let Some(origin) = header_text(headers, header::ORIGIN) else {
+        return;
+    };
+    if client.is_some_and(|c| c.allows_origin(origin)) {
+        allow(response, origin);
+    }
+}
+
+/// Answers a preflight. The client is not known yet (there is no body), so an
+/// origin any client registered may proceed; the real request is checked
+/// against its own client's origins.
+pub fn preflight(headers: &HeaderMap, clients: &ClientRegistry) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Origin"));
+    let Some(origin) = header_text(headers, header::ORIGIN) else {
+        return response;
+    };
+    if clients.any_allows_origin(origin) {
+        allow(&mut response, origin);
+        let out = response.headers_mut();
+        out.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST"),
+        );
+        out.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type, Authorization"),
+        );
+        out.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+    }
+    response
+}
