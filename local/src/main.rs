@@ -1,1 +1,34 @@
-fn main() {}
+//! `cargo run`: every route of the three functions on 127.0.0.1:3000 (`PORT` overrides).
+
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    shared::telemetry::init_local();
+    let port: u16 = match std::env::var("PORT") {
+        Ok(value) => value
+            .parse()
+            .map_err(|_| format!("PORT must be a port number, not {value:?}"))?,
+        Err(_) => 3000,
+    };
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let app = local_api::build(
+        |name| std::env::var(name).ok().filter(|v| !v.is_empty()),
+        port,
+    )
+    .await?;
+    for note in &app.notes {
+        tracing::info!("{note}");
+    }
+    tracing::info!(
+        "listening on {0}; try {0}authorize?response_type=token&client_id=local-demo&redirect_uri={1}&scope=openid%20profile%20email%20offline_access&device=my-laptop&state=xyz&nonce=n-0S6",
+        app.issuer,
+        format_args!("http%3A%2F%2F127.0.0.1%3A{port}%2Fcallback"),
+    );
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

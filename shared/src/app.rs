@@ -52,3 +52,22 @@ pub async fn connect_store(config: &Config) -> Arc<dyn Store> {
         None => Arc::new(MemoryStore::new()),
     }
 }
+
+/// Why a function could not start.
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Cold start of a Lambda function: reads the config (which must name a
+/// table), parses the key and builds the DynamoDB client, once. A failure is
+/// logged as one line naming the problem.
+pub async fn cold_start() -> Result<(Arc<Services>, Arc<dyn Store>), StartupError> {
+    let built = async {
+        let config = Config::lambda_from_env()?;
+        let services = Services::from_config(&config)?;
+        Ok::<_, ConfigError>((Arc::new(services), connect_store(&config).await))
+    }
+    .await;
+    built.map_err(|err| {
+        tracing::error!(error = %err, "cold start failed");
+        err.into()
+    })
+}

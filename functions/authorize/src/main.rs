@@ -1,1 +1,15 @@
-fn main() {}
+//! The authorize Lambda: `GET`/`POST /authorize` and `GET /.well-known/jwks.json`.
+
+use shared::http::authorize::{router, AuthorizeState};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let (services, store) = shared::app::cold_start().await?;
+    let state = AuthorizeState {
+        services,
+        users: store.clone(),
+        tokens: store,
+    };
+    lambda_http::run(router(state)).await
+}

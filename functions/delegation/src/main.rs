@@ -1,1 +1,14 @@
-fn main() {}
+//! The delegation Lambda: `POST /delegation` and `POST /oauth/token`.
+
+use shared::http::delegation::{router, DelegationState};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let (services, store) = shared::app::cold_start().await?;
+    lambda_http::run(router(DelegationState {
+        services,
+        tokens: store,
+    }))
+    .await
+}

@@ -1,1 +1,14 @@
-fn main() {}
+//! The revoke Lambda: list a user's refresh tokens and revoke one.
+
+use shared::http::revoke::{router, RevokeState};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let (services, store) = shared::app::cold_start().await?;
+    lambda_http::run(router(RevokeState {
+        services,
+        credentials: store,
+    }))
+    .await
+}

@@ -39,13 +39,17 @@ pub struct AuthorizeState {
     pub tokens: Arc<dyn RefreshTokenIssuer>,
 }
 
-/// The authorize function's router.
+/// The authorize function's router, as it runs on Lambda.
 pub fn router(state: AuthorizeState) -> Router {
-    let routes = Router::new()
+    finish_api_router(routes(state))
+}
+
+/// The authorize function's routes, without fallbacks, for merging.
+pub fn routes(state: AuthorizeState) -> Router {
+    Router::new()
         .route("/authorize", get(show_login).post(submit_login))
         .route("/.well-known/jwks.json", get(jwks))
-        .with_state(state);
-    finish_api_router(routes)
+        .with_state(state)
 }
 
 async fn jwks(State(state): State<AuthorizeState>) -> Response {

@@ -32,13 +32,17 @@ pub struct DelegationState {
     pub tokens: Arc<dyn RefreshTokenRedeemer>,
 }
 
-/// The delegation function's router.
+/// The delegation function's router, as it runs on Lambda.
 pub fn router(state: DelegationState) -> Router {
-    let routes = Router::new()
+    finish_api_router(routes(state))
+}
+
+/// The delegation function's routes, without fallbacks, for merging.
+pub fn routes(state: DelegationState) -> Router {
+    Router::new()
         .route("/delegation", post(delegation).options(preflight))
         .route("/oauth/token", post(token).options(preflight))
-        .with_state(state);
-    finish_api_router(routes)
+        .with_state(state)
 }
 
 async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> Response {

@@ -26,16 +26,20 @@ pub struct RevokeState {
     pub credentials: Arc<dyn DeviceCredentials>,
 }
 
-/// The revoke function's router.
+/// The revoke function's router, as it runs on Lambda.
 pub fn router(state: RevokeState) -> Router {
-    let routes = Router::new()
+    finish_api_router(routes(state))
+}
+
+/// The revoke function's routes, without fallbacks, for merging.
+pub fn routes(state: RevokeState) -> Router {
+    Router::new()
         .route("/api/users/{user_id}/refresh_tokens", get(list))
         .route(
             "/api/users/{user_id}/refresh_tokens/{refresh_token}",
             delete(revoke),
         )
-        .with_state(state);
-    finish_api_router(routes)
+        .with_state(state)
 }
 
 /// Verifies the bearer token (RFC 6750 §2.1, §3.1).

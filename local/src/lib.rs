@@ -1,0 +1,126 @@
+//! The local server: merges the three functions' routers, exactly as they run
+//! on Lambda, and fills in zero-setup defaults (seeded clients and user, a
+//! generated signing key, the in-memory store).
+
+mod callback;
+mod seed;
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use shared::app::{connect_store, Services, StartupError};
+use shared::config::Config;
+use shared::http::{authorize, delegation, finish_api_router, revoke};
+use shared::keys::{parse_algorithm, SigningKey};
+use shared::store::dynamodb::DynamoStore;
+use shared::store::Store;
+
+pub use seed::{DEMO_PASSWORD, DEMO_USERNAME};
+
+/// The built local application.
+pub struct LocalApp {
+    /// Every route of the three functions, plus `/callback`.
+    pub router: Router,
+    /// The store the routes use.
+    pub store: Arc<dyn Store>,
+    /// The issuer (public base URL).
+    pub issuer: String,
+    /// What was filled in by default, to tell the person running it.
+    pub notes: Vec<String>,
+}
+
+/// Builds the app from variables (the environment, or a map in tests).
+/// Missing `ISSUER`, `CLIENTS_JSON` and `SIGNING_KEY_PEM` get local defaults.
+pub async fn build(
+    lookup: impl Fn(&str) -> Option<String>,
+    port: u16,
+) -> Result<LocalApp, StartupError> {
+    let mut notes = Vec::new();
+    let issuer = lookup("ISSUER").unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
+    let clients = match (lookup("CLIENTS_JSON"), lookup("CLIENTS_FILE")) {
+        (Some(json), _) => json,
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).map_err(|e| format!("CLIENTS_FILE {path}: {e}"))?
+        }
+        (None, None) => {
+            notes.push(
+                "seeded clients local-demo and local-admin (no CLIENTS_JSON or CLIENTS_FILE)"
+                    .into(),
+            );
+            seed::clients_json(port)
+        }
+    };
+    let key = match (lookup("SIGNING_KEY_PEM"), lookup("SIGNING_KEY_FILE")) {
+        (Some(pem), _) => pem,
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).map_err(|e| format!("SIGNING_KEY_FILE {path}: {e}"))?
+        }
+        (None, None) => {
+            let algorithm =
+                parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))?;
+            notes.push(
+                "generated a new signing key for this run (no SIGNING_KEY_PEM or SIGNING_KEY_FILE)"
+                    .into(),
+            );
+            SigningKey::generate_pem(algorithm)?
+                .expose_secret()
+                .to_owned()
+        }
+    };
+    let config = Config::from_lookup(|name| match name {
+        "ISSUER" => Some(issuer.clone()),
+        "CLIENTS_JSON" => Some(clients.clone()),
+        "SIGNING_KEY_PEM" => Some(key.clone()),
+        other => lookup(other),
+    })?;
+    let store = connect_store(&config).await;
+    if let Some(settings) = &config.dynamodb {
+        if lookup("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
+            DynamoStore::connect(settings)
+                .await
+                .create_table_if_missing()
+                .await?;
+        }
+        notes.push(format!("store: DynamoDB table {}", settings.table_name));
+    } else {
+        notes.push(
+            "store: in memory (set TABLE_NAME and DYNAMODB_ENDPOINT_URL for DynamoDB)".into(),
+        );
+    }
+    if lookup("SEED_DEMO_USER").is_none_or(|v| v != "false")
+        && seed::demo_user(store.as_ref()).await?
+    {
+        notes.push(format!("seeded user {DEMO_USERNAME} / {DEMO_PASSWORD}"));
+    }
+    let services = Arc::new(Services::from_config(&config)?);
+    Ok(LocalApp {
+        router: router(services, store.clone()),
+        store,
+        issuer: config.issuer,
+        notes,
+    })
+}
+
+/// All routes of the three functions, merged, plus the demo `/callback` page.
+pub fn router(services: Arc<Services>, store: Arc<dyn Store>) -> Router {
+    let authorize = authorize::routes(authorize::AuthorizeState {
+        services: services.clone(),
+        users: store.clone(),
+        tokens: store.clone(),
+    });
+    let delegation = delegation::routes(delegation::DelegationState {
+        services: services.clone(),
+        tokens: store.clone(),
+    });
+    let revoke = revoke::routes(revoke::RevokeState {
+        services,
+        credentials: store,
+    });
+    let routes = Router::new()
+        .route("/callback", get(callback::callback_page))
+        .merge(authorize)
+        .merge(delegation)
+        .merge(revoke);
+    finish_api_router(routes)
+}

@@ -1,0 +1,64 @@
+//! The seeded demo data of the local server.
+
+use shared::clients::hash_client_secret;
+use shared::domain::password::hash_password;
+use shared::ids::UserId;
+use shared::jwt::Profile;
+use shared::secret::{ClientSecret, Password};
+use shared::store::{Store, UserRecord};
+
+/// The demo user's login.
+pub const DEMO_USERNAME: &str = "demo@example.com";
+/// The demo user's password.
+pub const DEMO_PASSWORD: &str = "demo-password";
+/// The demo user's id.
+pub const DEMO_USER_ID: &str = "usr_demo";
+/// The admin client's secret.
+pub const ADMIN_SECRET: &str = "local-admin-secret";
+
+/// The two demo clients: a public app and a confidential admin client.
+pub fn clients_json(port: u16) -> String {
+    let hosts = [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ];
+    let callbacks: Vec<String> = hosts.iter().map(|h| format!("{h}/callback")).collect();
+    serde_json::json!([
+        {
+            "client_id": "local-demo",
+            "name": "Local demo app",
+            "callbacks": callbacks,
+            "web_origins": hosts,
+            "refresh_tokens": true
+        },
+        {
+            "client_id": "local-admin",
+            "name": "Local admin",
+            "client_secret_hash": hash_client_secret(&ClientSecret::new(ADMIN_SECRET)),
+            "grant_types": ["client_credentials"],
+            "scopes": ["read:device_credentials", "delete:device_credentials"]
+        }
+    ])
+    .to_string()
+}
+
+/// Creates the demo user unless it exists; returns whether it was created.
+pub async fn demo_user(
+    store: &dyn Store,
+) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    if store.find_user(DEMO_USERNAME).await?.is_some() {
+        return Ok(false);
+    }
+    let user = UserRecord {
+        user_id: UserId::parse(DEMO_USER_ID.to_owned())?,
+        username: DEMO_USERNAME.to_owned(),
+        password_hash: hash_password(&Password::new(DEMO_PASSWORD))?,
+        profile: Profile {
+            name: Some("Demo User".into()),
+            email: Some(DEMO_USERNAME.into()),
+            email_verified: Some(true),
+        },
+    };
+    store.put_user(&user).await?;
+    Ok(true)
+}
