@@ -237,12 +237,8 @@ impl DeviceCredentials for DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(user_id.to_string()))
-                .expression_attribute_values(
-                    ":prefix",
-                    AttributeValue::S(DEVICE_KEY_PREFIX.to_owned()),
-                )
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
