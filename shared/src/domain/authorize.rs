@@ -37,7 +37,7 @@ pub fn locate_callback<'a>(
 ) -> Result<Callback<'a>, OAuthError> {
     let client_id = params.require("client_id")?;
     let client = clients.get(client_id).ok_or_else(|| {
-        OAuthError::InvalidClient("The client_id is not a registered client.".into())
+        OAuthError::InvalidRequest("The client_id is not a registered client.".into())
     })?;
     let redirect_uri = params.require("redirect_uri")?;
     if !client.allows_callback(redirect_uri) {

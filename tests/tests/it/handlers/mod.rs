@@ -1,0 +1,6 @@
+//! Handler tests: API Gateway events through each function's real handler.
+
+mod authorize;
+mod delegation;
+mod harness;
+mod revoke;
