@@ -1,7 +1,14 @@
 //! All integration tests, built into one binary.
 // Test code may unwrap, panic and index: a failure here is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod dynalite;
+mod e2e;
 mod handlers;
+mod helpers;
 mod store_contract;

@@ -3,4 +3,6 @@
 mod authorize;
 mod delegation;
 mod harness;
+
+pub use harness::unescape;
 mod revoke;

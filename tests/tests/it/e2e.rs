@@ -1,0 +1,159 @@
+//! The whole classic flow over HTTP, against the local server backed by dynalite.
+
+use serde_json::{json, Value};
+
+use crate::helpers::spawn_app;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+#[tokio::test]
+async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
+    let app = spawn_app().await;
+
+    // 1. The login page.
+    let page = app
+        .http
+        .get(app.url(&format!("/authorize?{}", app.authorize_query("my-laptop"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+
+    // 2. The redirect with a refresh token.
+    let tokens = app.tokens("my-laptop").await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["state"], "e2e-state");
+    let refresh = tokens["refresh_token"].clone();
+
+    // 3. /delegation with JSON, then with a form body.
+    let classic = json!({"client_id": "local-demo", "grant_type": JWT_BEARER, "refresh_token": refresh, "api_type": "app"});
+    let response = app.delegation_json(&classic).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (body["token_type"].as_str(), body["expires_in"].as_u64()),
+        (Some("Bearer"), Some(36_000))
+    );
+    let form = [
+        ("client_id", "local-demo"),
+        ("grant_type", JWT_BEARER),
+        ("refresh_token", refresh.as_str()),
+        ("target", "local-demo"),
+        ("api_type", "auth0"),
+        ("scope", "passthrough"),
+    ];
+    let response = app
+        .http
+        .post(app.url("/delegation"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // 4. The list.
+    let list_url = app.url("/api/users/usr_demo/refresh_tokens");
+    let listed: Value = app
+        .http
+        .get(&list_url)
+        .bearer_auth(&tokens["access_token"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["device_name"], "my-laptop");
+    assert_eq!(listed[0]["client_id"], "local-demo");
+
+    // 5a. A revoke by the user.
+    let revoke_url = app.url(&format!("/api/users/usr_demo/refresh_tokens/{refresh}"));
+    let response = app
+        .http
+        .delete(&revoke_url)
+        .bearer_auth(&tokens["access_token"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    // 6. The revoked token is refused at once.
+    let response = app.delegation_json(&classic).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+
+    // 5b. A revoke by an admin token from client_credentials, by credential id.
+    let phone = app.tokens("my-phone").await;
+    let admin = app.admin_token().await;
+    let listed: Value = app
+        .http
+        .get(&list_url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let response = app
+        .http
+        .delete(app.url(&format!("/api/users/usr_demo/refresh_tokens/{id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let phone_classic = json!({"client_id": "local-demo", "grant_type": JWT_BEARER, "refresh_token": phone["refresh_token"]});
+    let body: Value = app
+        .delegation_json(&phone_classic)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_wrong_password_over_http_issues_nothing() {
+    let app = spawn_app().await;
+    let response = app.sign_in("my-laptop", "not-the-password").await;
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get("location").is_none());
+    let admin = app.admin_token().await;
+    let listed: Value = app
+        .http
+        .get(app.url("/api/users/usr_demo/refresh_tokens"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([]));
+}
+
+#[tokio::test]
+async fn the_jwks_and_the_callback_page_are_served() {
+    let app = spawn_app().await;
+    let jwks: Value = app
+        .http
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    let callback = app.http.get(app.url("/callback")).send().await.unwrap();
+    assert_eq!(callback.status(), 200);
+    assert!(callback.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'sha256-"));
+}

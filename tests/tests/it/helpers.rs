@@ -1,0 +1,138 @@
+//! Spawns the local server on a random port with a fresh dynalite table, and
+//! drives it over HTTP the way a browser and an app would.
+
+use std::collections::HashMap;
+
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::dynalite::fresh_table;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub const REDIRECT_PATH: &str = "/callback";
+
+/// The local server backed by dynalite, as `cargo run` serves it with DynamoDB settings.
+pub async fn spawn_app() -> TestApp {
+    let table = fresh_table().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let vars = HashMap::from([
+        ("TABLE_NAME", table.table_name.clone()),
+        ("DYNAMODB_ENDPOINT_URL", table.endpoint_url.clone().unwrap()),
+        ("SIGNING_ALGORITHM", "ES256".to_owned()),
+    ]);
+    let app = local_api::build(|k| vars.get(k).cloned(), port)
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, app.router).await });
+    let http = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        http,
+    }
+}
+
+/// The hidden inputs of a login page, unescaped.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once("\" value=\"").unwrap();
+            let value = rest.split_once('"').unwrap().0;
+            (name.to_owned(), crate::handlers::unescape(value))
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn authorize_query(&self, device: &str) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("response_type", "token");
+        query.append_pair("client_id", "local-demo");
+        query.append_pair("redirect_uri", &self.url(REDIRECT_PATH));
+        query.append_pair("scope", "openid profile email offline_access");
+        query.append_pair("device", device);
+        query.append_pair("state", "e2e-state");
+        query.append_pair("nonce", "e2e-nonce");
+        query.finish()
+    }
+
+    /// GET the login page, then POST the form as a browser would.
+    pub async fn sign_in(&self, device: &str, password: &str) -> reqwest::Response {
+        let page = self
+            .http
+            .get(self.url(&format!("/authorize?{}", self.authorize_query(device))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let cookie = page.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let html = page.text().await.unwrap();
+        let mut fields = hidden_fields(&html);
+        fields.push(("username".into(), local_api::DEMO_USERNAME.into()));
+        fields.push(("password".into(), password.into()));
+        self.http
+            .post(self.url("/authorize"))
+            .header("cookie", cookie)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs the demo user in on `device` and returns the fragment's values.
+    pub async fn tokens(&self, device: &str) -> HashMap<String, String> {
+        let response = self.sign_in(device, local_api::DEMO_PASSWORD).await;
+        assert_eq!(response.status(), 302);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let (target, fragment) = location.split_once('#').unwrap();
+        assert_eq!(target, self.url(REDIRECT_PATH));
+        url::form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    pub async fn delegation_json(&self, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/delegation"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An admin access token from `client_credentials` with HTTP Basic.
+    pub async fn admin_token(&self) -> String {
+        let response = self
+            .http
+            .post(self.url("/oauth/token"))
+            .basic_auth("local-admin", Some("local-admin-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
