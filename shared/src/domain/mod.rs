@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod credentials;
 pub mod delegation;
+pub mod implicit_grant;
 pub mod login_form;
 pub mod password;
 

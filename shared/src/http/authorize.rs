@@ -13,9 +13,8 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::app::Services;
-use crate::domain::authorize::{
-    grant, locate_callback, parse_request, sign_in, AuthorizationRequest, Callback,
-};
+use crate::domain::authorize::{locate_callback, parse_request, AuthorizationRequest, Callback};
+use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
 use crate::domain::{now, random_hex};
 use crate::error::OAuthError;
@@ -88,7 +87,14 @@ async fn show_login(State(state): State<AuthorizeState>, uri: Uri, headers: Head
         Err(err) => return error_page(&err),
     };
     match parse_request(&params, &callback) {
-        Ok(request) => render_login(&state, &callback, &request, &headers, None, StatusCode::OK),
+        Ok(request) => {
+            let fresh = Retry {
+                message: None,
+                username: "",
+                status: StatusCode::OK,
+            };
+            render_login(&state, &callback, &request, &headers, &fresh)
+        }
         Err(err) => redirect(&err.location()),
     }
 }
@@ -111,8 +117,14 @@ async fn submit_login(
         Ok(request) => request,
         Err(err) => return redirect(&err.location()),
     };
+    let username = params.get("username").ok().flatten().unwrap_or_default();
     let again = |message: &str, status| {
-        render_login(&state, &callback, &request, &headers, Some(message), status)
+        let retry = Retry {
+            message: Some(message),
+            username,
+            status,
+        };
+        render_login(&state, &callback, &request, &headers, &retry)
     };
     if let Err(err) = check_form_token(&state, &request, &headers, &params) {
         let message = match err {
@@ -191,14 +203,20 @@ fn check_form_token(
     )
 }
 
+/// How the login page is shown: first time, or again after a failed attempt.
+struct Retry<'a> {
+    message: Option<&'a str>,
+    username: &'a str,
+    status: StatusCode,
+}
+
 /// Renders the login page with a fresh form token, bound to the form cookie.
 fn render_login(
     state: &AuthorizeState,
     callback: &Callback<'_>,
     request: &AuthorizationRequest,
     headers: &HeaderMap,
-    error: Option<&str>,
-    status: StatusCode,
+    retry: &Retry<'_>,
 ) -> Response {
     let binding = match form_cookie(headers)
         .map(Ok)
@@ -220,13 +238,13 @@ fn render_login(
         client_name: &callback.client.name,
         hidden: &hidden,
         form_token: &form_token,
-        error,
-        username: "",
+        error: retry.message,
+        username: retry.username,
     });
     let origin = url::Url::parse(&callback.redirect_uri)
         .map(|u| u.origin().ascii_serialization())
         .ok();
-    let mut response = page(status, html, origin.as_deref(), None);
+    let mut response = page(retry.status, html, origin.as_deref(), None);
     let secure = if state.services.secure_cookies {
         "; Secure"
     } else {

@@ -4,11 +4,9 @@
 //! See `docs/design/table-layout.md`. Item conversion stays in this module.
 
 mod items;
-
-use std::time::Duration;
+mod setup;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -46,80 +44,6 @@ where
 }
 
 impl DynamoStore {
-    /// Builds the client once (at cold start). Timeouts and retries are set so a
-    /// call gives up well inside API Gateway's 30 s limit.
-    pub async fn connect(settings: &DynamoSettings) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .operation_attempt_timeout(Duration::from_secs(2))
-            .operation_timeout(Duration::from_secs(6))
-            .build();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(timeouts)
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
-        if let Some(endpoint) = &settings.endpoint_url {
-            loader = loader.endpoint_url(endpoint);
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                loader = loader.credentials_provider(Credentials::for_tests());
-            }
-            if std::env::var_os("AWS_REGION").is_none()
-                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-            {
-                loader = loader.region(Region::new("us-east-1"));
-            }
-        }
-        let client = Client::new(&loader.load().await);
-        Self {
-            client,
-            table: settings.table_name.clone(),
-        }
-    }
-
-    /// Creates the table if it does not exist (local runs and tests).
-    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::{
-            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-        };
-        let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-        };
-        let key = |name: &str, kind| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-        };
-        let result = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                attr("pk").map_err(|_| StoreError::Corrupt("attribute definition"))?,
-            )
-            .attribute_definitions(
-                attr("sk").map_err(|_| StoreError::Corrupt("attribute definition"))?,
-            )
-            .key_schema(key("pk", KeyType::Hash).map_err(|_| StoreError::Corrupt("key schema"))?)
-            .key_schema(key("sk", KeyType::Range).map_err(|_| StoreError::Corrupt("key schema"))?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(unavailable(err)),
-        }
-    }
-
     fn key(pk: String, sk: String) -> [(String, AttributeValue); 2] {
         [
             ("pk".to_owned(), AttributeValue::S(pk)),

@@ -116,6 +116,10 @@ async fn a_wrong_password_shows_the_page_again_with_401_and_issues_nothing() {
             .await;
         assert_eq!(reply.status, 401);
         assert!(reply.body.contains("Wrong email or password."));
+        assert!(
+            reply.body.contains(&format!("value=\"{login}\"")),
+            "the login is kept"
+        );
         assert!(reply.header("location").is_none());
     }
     let ana = shared::ids::UserId::parse("usr_ana".into()).unwrap();

@@ -2,7 +2,9 @@
 
 mod authorize;
 mod delegation;
+mod events;
 mod harness;
-
-pub use harness::unescape;
 mod revoke;
+mod token;
+
+pub use events::unescape;

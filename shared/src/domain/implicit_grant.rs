@@ -1,0 +1,145 @@
+//! Signing the user in and issuing the tokens of the implicit grant
+//! (RFC 6749 §4.2.2), with a refresh token bound to the app, user and device.
+
+use url::form_urlencoded::Serializer;
+
+use crate::app::Services;
+use crate::clients::Client;
+use crate::domain::authorize::AuthorizationRequest;
+use crate::domain::{now, random_hex};
+use crate::error::OAuthError;
+use crate::ids::{CredentialId, DeviceName, Scope, OFFLINE_ACCESS, OPENID};
+use crate::jwt::IdTokenRequest;
+use crate::refresh_token;
+use crate::secret::{Jwt, Password, RefreshTokenValue};
+use crate::store::{RefreshTokenIssuer, RefreshTokenRecord, UserDirectory, UserRecord};
+
+/// Finds the user and checks the password (argon2id, off the async threads).
+pub async fn sign_in(
+    users: &dyn UserDirectory,
+    username: &str,
+    password: Password,
+) -> Result<Option<UserRecord>, OAuthError> {
+    let user = users.find_user(username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = tokio::task::spawn_blocking(move || {
+        crate::domain::password::verify_password(&password, hash.as_ref())
+    })
+    .await
+    .map_err(|_| OAuthError::ServerError("password check did not finish".into()))?;
+    Ok(user.filter(|_| verified))
+}
+
+/// The tokens of a successful implicit grant (RFC 6749 §4.2.2).
+#[derive(Debug)]
+pub struct ImplicitGrant {
+    access_token: Jwt,
+    expires_in: u64,
+    id_token: Option<Jwt>,
+    refresh_token: Option<RefreshTokenValue>,
+    scope: Scope,
+}
+
+impl ImplicitGrant {
+    /// `redirect_uri#access_token=…&token_type=Bearer&expires_in=…&id_token=…&state=…&refresh_token=…`.
+    pub fn location(&self, request: &AuthorizationRequest) -> String {
+        let mut fragment = Serializer::new(String::new());
+        fragment.append_pair("access_token", self.access_token.expose_secret());
+        fragment.append_pair("token_type", "Bearer");
+        fragment.append_pair("expires_in", &self.expires_in.to_string());
+        fragment.append_pair("scope", &self.scope.to_string());
+        if let Some(id_token) = &self.id_token {
+            fragment.append_pair("id_token", id_token.expose_secret());
+        }
+        if let Some(state) = &request.state {
+            fragment.append_pair("state", state);
+        }
+        if let Some(refresh_token) = &self.refresh_token {
+            fragment.append_pair("refresh_token", refresh_token.expose_secret());
+        }
+        format!("{}#{}", request.redirect_uri, fragment.finish())
+    }
+}
+
+/// Issues the tokens. The refresh-token record is written (replacing any for
+/// the same app, user and device) before anything is returned.
+pub async fn grant(
+    services: &Services,
+    tokens: &dyn RefreshTokenIssuer,
+    client: &Client,
+    user: &UserRecord,
+    request: &AuthorizationRequest,
+) -> Result<ImplicitGrant, OAuthError> {
+    let now = now();
+    let signer = &services.signer;
+    let sign_failed = |_| OAuthError::ServerError("token signing failed".into());
+    let (access_token, expires_in) = signer
+        .mint_access_token(
+            user.user_id.as_str(),
+            &client.client_id,
+            &request.scope,
+            now,
+        )
+        .map_err(sign_failed)?;
+    let id_token = if request.scope.contains(OPENID) {
+        let id_request = IdTokenRequest {
+            sub: user.user_id.as_str(),
+            audience: &client.client_id,
+            profile: &user.profile,
+            scope: &request.scope,
+            nonce: request.nonce.as_deref(),
+        };
+        Some(
+            signer
+                .mint_id_token(&id_request, now)
+                .map_err(sign_failed)?
+                .0,
+        )
+    } else {
+        None
+    };
+    let refresh_token = match (
+        &request.device,
+        request.scope.contains(OFFLINE_ACCESS) && client.refresh_tokens,
+    ) {
+        (Some(device), true) => {
+            Some(issue_refresh_token(tokens, client, user, device, &request.scope, now).await?)
+        }
+        _ => None,
+    };
+    Ok(ImplicitGrant {
+        access_token,
+        expires_in,
+        id_token,
+        refresh_token,
+        scope: request.scope.clone(),
+    })
+}
+
+async fn issue_refresh_token(
+    tokens: &dyn RefreshTokenIssuer,
+    client: &Client,
+    user: &UserRecord,
+    device: &DeviceName,
+    scope: &Scope,
+    now: u64,
+) -> Result<RefreshTokenValue, OAuthError> {
+    let (value, token_hash) = refresh_token::mint(&user.user_id, &client.client_id, device)
+        .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
+    let credential_id = CredentialId::parse(format!("dcr_{}", random_hex(16)?))
+        .map_err(|_| OAuthError::ServerError("credential id".into()))?;
+    let record = RefreshTokenRecord {
+        user_id: user.user_id.clone(),
+        client_id: client.client_id.clone(),
+        device: device.clone(),
+        credential_id,
+        token_hash,
+        scope: scope.clone(),
+        created_at: now,
+        last_used_at: now,
+        profile: user.profile.clone(),
+    };
+    tokens.put_refresh_token(&record).await?;
+    tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token issued");
+    Ok(value)
+}

@@ -1,0 +1,81 @@
+//! The claims of the service's JWTs: id tokens (OpenID Connect Core §2,
+//! §5.4) and access tokens (RFC 9068 §2.2).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Scope;
+
+/// Profile claims of a user, released according to the scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Full name (`profile` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address (`email` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email address was verified (`email` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+impl Profile {
+    /// The claims `scope` releases (OpenID Connect Core §5.4).
+    pub fn released_for(&self, scope: &Scope) -> Profile {
+        let email = scope.contains("email");
+        Profile {
+            name: self.name.clone().filter(|_| scope.contains("profile")),
+            email: self.email.clone().filter(|_| email),
+            email_verified: self.email_verified.filter(|_| email),
+        }
+    }
+}
+
+/// The claims of an id token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    /// Issuer: the public base URL with a trailing slash.
+    pub iss: String,
+    /// The user id.
+    pub sub: String,
+    /// The client the token is for.
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expiry (seconds since the epoch).
+    pub exp: u64,
+    /// The nonce the client sent, echoed back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Profile claims released by the scope.
+    #[serde(flatten)]
+    pub profile: Profile,
+}
+
+/// The claims of an access token for the service's own API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The user id, or the client id for client credentials.
+    pub sub: String,
+    /// The API audience.
+    pub aud: String,
+    /// Space-separated scope.
+    pub scope: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Issued at.
+    pub iat: u64,
+    /// Not before.
+    pub nbf: u64,
+    /// Expiry.
+    pub exp: u64,
+}
+
+impl AccessTokenClaims {
+    /// Whether the token's scope holds `token`.
+    pub fn has_scope(&self, token: &str) -> bool {
+        self.scope.split(' ').any(|s| s == token)
+    }
+}
