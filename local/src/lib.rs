@@ -4,6 +4,7 @@
 
 mod callback;
 mod seed;
+pub mod users;
 
 use std::sync::Arc;
 

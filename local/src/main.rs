@@ -1,10 +1,15 @@
 //! `cargo run`: every route of the three functions on 127.0.0.1:3000 (`PORT` overrides).
+//! `cargo run -- add-user <email> [name]`: adds a user to the DynamoDB directory.
 
 use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     shared::telemetry::init_local();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "add-user") {
+        return local_api::users::add_user_command(args.get(1..).unwrap_or_default()).await;
+    }
     let port: u16 = match std::env::var("PORT") {
         Ok(value) => value
             .parse()

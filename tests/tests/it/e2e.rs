@@ -157,3 +157,65 @@ async fn the_jwks_and_the_callback_page_are_served() {
         .unwrap()
         .contains("script-src 'sha256-"));
 }
+
+#[tokio::test]
+async fn a_user_added_to_the_directory_can_sign_in() {
+    use local_api::users::add_user;
+    use shared::secret::Password;
+
+    let app = spawn_app().await;
+    let store = app.store.as_ref();
+    let id = add_user(
+        store,
+        "new@example.com",
+        Some("New User"),
+        Password::new("a long password"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        add_user(
+            store,
+            "NEW@example.com",
+            None,
+            Password::new("a long password")
+        )
+        .await
+        .is_err(),
+        "logins are unique"
+    );
+    assert!(
+        add_user(store, "short@example.com", None, Password::new("short"))
+            .await
+            .is_err()
+    );
+    assert!(add_user(
+        store,
+        "not-an-email",
+        None,
+        Password::new("a long password")
+    )
+    .await
+    .is_err());
+
+    let response = app
+        .sign_in_as("desk", "new@example.com", "a long password")
+        .await;
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let fragment: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(location.split_once('#').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let listed: Value = app
+        .http
+        .get(app.url(&format!("/api/users/{id}/refresh_tokens")))
+        .bearer_auth(&fragment["access_token"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["device_name"], "desk");
+}

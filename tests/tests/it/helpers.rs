@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use reqwest::redirect::Policy;
+use std::sync::Arc;
+
 use serde_json::Value;
+use shared::store::Store;
 use tokio::net::TcpListener;
 
 use crate::dynalite::fresh_table;
@@ -12,6 +15,7 @@ use crate::dynalite::fresh_table;
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
+    pub store: Arc<dyn Store>,
 }
 
 pub const REDIRECT_PATH: &str = "/callback";
@@ -29,6 +33,7 @@ pub async fn spawn_app() -> TestApp {
     let app = local_api::build(|k| vars.get(k).cloned(), port)
         .await
         .unwrap();
+    let store = app.store.clone();
     tokio::spawn(async move { axum::serve(listener, app.router).await });
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -37,6 +42,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         http,
+        store,
     }
 }
 
@@ -69,8 +75,14 @@ impl TestApp {
         query.finish()
     }
 
-    /// GET the login page, then POST the form as a browser would.
+    /// GET the login page, then POST the form as a browser would, as the demo user.
     pub async fn sign_in(&self, device: &str, password: &str) -> reqwest::Response {
+        self.sign_in_as(device, local_api::DEMO_USERNAME, password)
+            .await
+    }
+
+    /// GET the login page, then POST the form as a browser would.
+    pub async fn sign_in_as(&self, device: &str, login: &str, password: &str) -> reqwest::Response {
         let page = self
             .http
             .get(self.url(&format!("/authorize?{}", self.authorize_query(device))))
@@ -87,7 +99,7 @@ impl TestApp {
             .to_owned();
         let html = page.text().await.unwrap();
         let mut fields = hidden_fields(&html);
-        fields.push(("username".into(), local_api::DEMO_USERNAME.into()));
+        fields.push(("username".into(), login.into()));
         fields.push(("password".into(), password.into()));
         self.http
             .post(self.url("/authorize"))
