@@ -20,7 +20,7 @@ use crate::domain::{now, random_hex};
 use crate::error::OAuthError;
 use crate::http::html::{error_page, login_page, page, LoginPage};
 use crate::http::params::{BodyKind, Params};
-use crate::http::{finish_api_router, header_text, read_body};
+use crate::http::{finish_api_router, read_params};
 use crate::secret::Password;
 use crate::store::{RefreshTokenIssuer, UserDirectory};
 
@@ -105,7 +105,7 @@ async fn submit_login(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let params = match read_form(&headers, body) {
+    let params = match read_params(&headers, body, &[BodyKind::Form]) {
         Ok(params) => params,
         Err(err) => return error_page(&err),
     };
@@ -153,19 +153,6 @@ async fn submit_login(
     {
         Ok(granted) => redirect(&granted.location(&request)),
         Err(err) => error_page(&err),
-    }
-}
-
-fn read_form(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Params, OAuthError> {
-    let body = read_body(body)?;
-    match BodyKind::from_content_type(header_text(headers, header::CONTENT_TYPE))? {
-        BodyKind::Form => Params::from_urlencoded(&body),
-        BodyKind::Json => Err(OAuthError::InvalidRequest(
-            "The login form must be form-encoded.".into(),
-        )),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::domain::delegation::delegate;
 use crate::domain::now;
 use crate::error::OAuthError;
 use crate::http::params::{BodyKind, Params};
-use crate::http::{cors, finish_api_router, header_text, json_no_store, read_body};
+use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
 use crate::ids::Scope;
 use crate::store::RefreshTokenRedeemer;
 
@@ -49,22 +49,13 @@ async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> 
     cors::preflight(&headers, &state.services.clients)
 }
 
-fn read_params(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Params, OAuthError> {
-    let body = read_body(body)?;
-    let kind = BodyKind::from_content_type(header_text(headers, header::CONTENT_TYPE))?;
-    Params::from_body(kind, &body)
-}
-
 /// `POST /delegation`: JSON or form body, CORS for the client's web origins.
 async fn delegation(
     State(state): State<DelegationState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let params = match read_params(&headers, body) {
+    let params = match read_params(&headers, body, &[BodyKind::Form, BodyKind::Json]) {
         Ok(params) => params,
         Err(err) => return err.into_response(),
     };
@@ -104,7 +95,7 @@ async fn token(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = async {
-        let params = read_params(&headers, body)?;
+        let params = read_params(&headers, body, &[BodyKind::Form, BodyKind::Json])?;
         match params.require("grant_type")? {
             "client_credentials" => client_credentials(&state.services, &headers, &params),
             _ => Err(OAuthError::UnsupportedGrantType(

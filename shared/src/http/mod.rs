@@ -17,12 +17,29 @@ use axum::Router;
 use serde::Serialize;
 
 use crate::error::OAuthError;
+use crate::http::params::{BodyKind, Params};
 
 /// The largest request body accepted, well under API Gateway's limits.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The body, or `413`/`400` as OAuth JSON when it can't be read.
-pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, OAuthError> {
+/// The body's parameters, if its `Content-Type` is one of `accepted`;
+/// `413` when it is too large, `400` when it can't be read or parsed.
+pub fn read_params(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    accepted: &[BodyKind],
+) -> Result<Params, OAuthError> {
+    let body = read_body(body)?;
+    let kind = BodyKind::from_content_type(header_text(headers, header::CONTENT_TYPE))?;
+    if !accepted.contains(&kind) {
+        return Err(OAuthError::InvalidRequest(
+            "This endpoint takes a form-encoded body.".into(),
+        ));
+    }
+    Params::from_body(kind, &body)
+}
+
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, OAuthError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             OAuthError::PayloadTooLarge(format!("The body is larger than {MAX_BODY_BYTES} bytes."))

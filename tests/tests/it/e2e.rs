@@ -2,9 +2,13 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+fn classic(refresh_token: &str) -> Value {
+    json!({"client_id": "local-demo", "grant_type": JWT_BEARER, "refresh_token": refresh_token, "api_type": "app"})
+}
 
 #[tokio::test]
 async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
@@ -27,8 +31,7 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
     let refresh = tokens["refresh_token"].clone();
 
     // 3. /delegation with JSON, then with a form body.
-    let classic = json!({"client_id": "local-demo", "grant_type": JWT_BEARER, "refresh_token": refresh, "api_type": "app"});
-    let response = app.delegation_json(&classic).await;
+    let response = app.delegation_json(&classic(&refresh)).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -53,34 +56,20 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
     assert_eq!(response.status(), 200);
 
     // 4. The list.
-    let list_url = app.url("/api/users/usr_demo/refresh_tokens");
-    let listed: Value = app
-        .http
-        .get(&list_url)
-        .bearer_auth(&tokens["access_token"])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app.list("usr_demo", &tokens["access_token"]).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["device_name"], "my-laptop");
     assert_eq!(listed[0]["client_id"], "local-demo");
 
     // 5a. A revoke by the user.
-    let revoke_url = app.url(&format!("/api/users/usr_demo/refresh_tokens/{refresh}"));
-    let response = app
-        .http
-        .delete(&revoke_url)
-        .bearer_auth(&tokens["access_token"])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.revoke("usr_demo", &refresh, &tokens["access_token"])
+            .await,
+        204
+    );
 
     // 6. The revoked token is refused at once.
-    let response = app.delegation_json(&classic).await;
+    let response = app.delegation_json(&classic(&refresh)).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
@@ -88,28 +77,13 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
     // 5b. A revoke by an admin token from client_credentials, by credential id.
     let phone = app.tokens("my-phone").await;
     let admin = app.admin_token().await;
-    let listed: Value = app
-        .http
-        .get(&list_url)
-        .bearer_auth(&admin)
-        .send()
-        .await
+    let id = app.list("usr_demo", &admin).await[0]["id"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = listed[0]["id"].as_str().unwrap().to_owned();
-    let response = app
-        .http
-        .delete(app.url(&format!("/api/users/usr_demo/refresh_tokens/{id}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    let phone_classic = json!({"client_id": "local-demo", "grant_type": JWT_BEARER, "refresh_token": phone["refresh_token"]});
+        .to_owned();
+    assert_eq!(app.revoke("usr_demo", &id, &admin).await, 204);
     let body: Value = app
-        .delegation_json(&phone_classic)
+        .delegation_json(&classic(&phone["refresh_token"]))
         .await
         .json()
         .await
@@ -123,18 +97,10 @@ async fn a_wrong_password_over_http_issues_nothing() {
     let response = app.sign_in("my-laptop", "not-the-password").await;
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("location").is_none());
-    let admin = app.admin_token().await;
-    let listed: Value = app
-        .http
-        .get(app.url("/api/users/usr_demo/refresh_tokens"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed, json!([]));
+    assert_eq!(
+        app.list("usr_demo", &app.admin_token().await).await,
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -202,20 +168,7 @@ async fn a_user_added_to_the_directory_can_sign_in() {
         .sign_in_as("desk", "new@example.com", "a long password")
         .await;
     assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let fragment: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(location.split_once('#').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
-    let listed: Value = app
-        .http
-        .get(app.url(&format!("/api/users/{id}/refresh_tokens")))
-        .bearer_auth(&fragment["access_token"])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, fragment) = TestApp::redirect_fragment(&response);
+    let listed = app.list(id.as_str(), &fragment["access_token"]).await;
     assert_eq!(listed[0]["device_name"], "desk");
 }

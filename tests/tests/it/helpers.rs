@@ -46,18 +46,6 @@ pub async fn spawn_app() -> TestApp {
     }
 }
 
-/// The hidden inputs of a login page, unescaped.
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|rest| {
-            let (name, rest) = rest.split_once("\" value=\"").unwrap();
-            let value = rest.split_once('"').unwrap().0;
-            (name.to_owned(), crate::handlers::unescape(value))
-        })
-        .collect()
-}
-
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
@@ -98,7 +86,7 @@ impl TestApp {
             .unwrap()
             .to_owned();
         let html = page.text().await.unwrap();
-        let mut fields = hidden_fields(&html);
+        let mut fields = crate::handlers::hidden_fields(&html);
         fields.push(("username".into(), login.into()));
         fields.push(("password".into(), password.into()));
         self.http
@@ -114,12 +102,9 @@ impl TestApp {
     pub async fn tokens(&self, device: &str) -> HashMap<String, String> {
         let response = self.sign_in(device, local_api::DEMO_PASSWORD).await;
         assert_eq!(response.status(), 302);
-        let location = response.headers()["location"].to_str().unwrap().to_owned();
-        let (target, fragment) = location.split_once('#').unwrap();
+        let (target, fragment) = Self::redirect_fragment(&response);
         assert_eq!(target, self.url(REDIRECT_PATH));
-        url::form_urlencoded::parse(fragment.as_bytes())
-            .into_owned()
-            .collect()
+        fragment
     }
 
     pub async fn delegation_json(&self, body: &Value) -> reqwest::Response {
@@ -129,6 +114,39 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// `GET /api/users/{user}/refresh_tokens` as the bearer; the JSON answer.
+    pub async fn list(&self, user: &str, bearer: &str) -> Value {
+        let url = self.url(&format!("/api/users/{user}/refresh_tokens"));
+        let response = self.http.get(url).bearer_auth(bearer).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// `DELETE /api/users/{user}/refresh_tokens/{token_or_id}` as the bearer; the status.
+    pub async fn revoke(&self, user: &str, token_or_id: &str, bearer: &str) -> u16 {
+        let url = self.url(&format!("/api/users/{user}/refresh_tokens/{token_or_id}"));
+        self.http
+            .delete(url)
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// The location a sign-in redirected to, split into the target and the fragment's values.
+    pub fn redirect_fragment(response: &reqwest::Response) -> (String, HashMap<String, String>) {
+        let location = response.headers()["location"].to_str().unwrap();
+        let (target, fragment) = location.split_once('#').unwrap();
+        (
+            target.to_owned(),
+            url::form_urlencoded::parse(fragment.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// An admin access token from `client_credentials` with HTTP Basic.

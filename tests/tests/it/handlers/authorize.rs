@@ -212,11 +212,7 @@ async fn a_form_without_its_cookie_or_with_a_changed_request_is_refused() {
         &Call::get("/authorize", &query(&OFFLINE)),
     )
     .await;
-    let mut fields = page.hidden_fields();
-    fields.extend([
-        ("username".into(), "ana@example.com".into()),
-        ("password".into(), PASSWORD.into()),
-    ]);
+    let fields = page.filled_login_form("ana@example.com", PASSWORD);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

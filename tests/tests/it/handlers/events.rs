@@ -163,15 +163,15 @@ impl Reply {
 
     /// The hidden inputs of a rendered login form.
     pub fn hidden_fields(&self) -> Vec<(String, String)> {
-        self.body
-            .split("<input type=\"hidden\" name=\"")
-            .skip(1)
-            .map(|rest| {
-                let (name, rest) = rest.split_once("\" value=\"").unwrap();
-                let value = rest.split_once('"').unwrap().0;
-                (name.to_owned(), unescape(value))
-            })
-            .collect()
+        hidden_fields(&self.body)
+    }
+
+    /// The login form's fields with a login and password filled in.
+    pub fn filled_login_form(&self, login: &str, password: &str) -> Vec<(String, String)> {
+        let mut fields = self.hidden_fields();
+        fields.push(("username".into(), login.into()));
+        fields.push(("password".into(), password.into()));
+        fields
     }
 
     /// The `name=value` of the Set-Cookie header.
@@ -185,6 +185,18 @@ impl Reply {
     }
 }
 
+/// The hidden inputs of a rendered login page, unescaped.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once("\" value=\"").unwrap();
+            let value = rest.split_once('"').unwrap().0;
+            (name.to_owned(), unescape(value))
+        })
+        .collect()
+}
+
 pub fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
         .replace("&#39;", "'")
@@ -193,10 +205,10 @@ pub fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-pub fn form(pairs: &[(&str, &str)]) -> String {
+pub fn form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
-        out.append_pair(k, v);
+        out.append_pair(k.as_ref(), v.as_ref());
     }
     out.finish()
 }

@@ -114,17 +114,11 @@ impl Harness {
         let router = self.authorize();
         let page = send(&router, gateway, &Call::get("/authorize", query)).await;
         assert_eq!(page.status, 200, "{}", page.body);
-        let mut fields = page.hidden_fields();
-        fields.push(("username".into(), login.into()));
-        fields.push(("password".into(), password.into()));
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let fields = page.filled_login_form(login, password);
         let call = Call::post(
             "/authorize",
             "application/x-www-form-urlencoded",
-            &form(&pairs),
+            &form(&fields),
         )
         .header("cookie", &page.cookie());
         send(&router, gateway, &call).await

@@ -7,4 +7,4 @@ mod harness;
 mod revoke;
 mod token;
 
-pub use events::unescape;
+pub use events::hidden_fields;
