@@ -41,7 +41,7 @@ pub fn router(state: DelegationState) -> Router {
 pub fn routes(state: DelegationState) -> Router {
     Router::new()
         .route("/delegation", post(delegation).options(preflight))
-        .route("/oauth/token", post(token).options(preflight))
+        .route("/oauth/token", post(token))
         .with_state(state)
 }
 

@@ -107,3 +107,17 @@ async fn client_credentials_errors_follow_rfc_6749_section_5_2() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_token_endpoint_answers_no_browser_preflight() {
+    let harness = Harness::new().await;
+    let preflight = Call {
+        method: "OPTIONS",
+        path: "/oauth/token".into(),
+        ..Call::default()
+    }
+    .header("origin", super::harness::ORIGIN);
+    let reply = send(&harness.delegation(), Gateway::HttpApi, &preflight).await;
+    assert_eq!(reply.status, 405);
+    assert!(reply.header("access-control-allow-origin").is_none());
+}
