@@ -154,8 +154,12 @@ impl OAuthError {
 }
 
 impl From<StoreError> for OAuthError {
+    /// A store that can't be reached is worth a retry (503); a malformed item is a fault of ours (500).
     fn from(err: StoreError) -> Self {
-        Self::TemporarilyUnavailable(err)
+        match err {
+            StoreError::Unavailable(_) => Self::TemporarilyUnavailable(err),
+            StoreError::Corrupt(_) => Self::ServerError(err.to_string()),
+        }
     }
 }
 
@@ -199,6 +203,17 @@ mod tests {
         let err = OAuthError::ServerError("key parse failed at byte 7".into());
         assert!(!err.description().contains("byte 7"));
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn an_unreachable_store_is_503_with_retry_after_and_a_corrupt_item_is_500() {
+        let down = OAuthError::from(StoreError::Unavailable("connection refused".into()));
+        let response = down.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let corrupt = OAuthError::from(StoreError::Corrupt("token_hash"));
+        assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!corrupt.description().contains("token_hash"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod delegation;
 mod events;
 mod harness;
 mod revoke;
+mod store_down;
 mod token;
 
 pub use events::hidden_fields;
