@@ -281,3 +281,19 @@ async fn cors_answers_only_the_clients_origins() {
     let reply = send(&harness.delegation(), Gateway::HttpApi, &call).await;
     assert!(reply.header("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_as_oauth_json() {
+    let harness = Harness::new().await;
+    let body = format!("client_id=web&padding={}", "a".repeat(20 * 1024));
+    for gateway in BOTH {
+        let reply = send(
+            &harness.delegation(),
+            gateway,
+            &Call::post("/delegation", "application/x-www-form-urlencoded", &body),
+        )
+        .await;
+        assert_eq!(reply.status, 413);
+        assert_eq!(reply.json()["error"], "invalid_request");
+    }
+}
