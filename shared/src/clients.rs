@@ -179,9 +179,12 @@ impl ClientRegistry {
 fn validate(client: &Client) -> Result<(), String> {
     for callback in &client.callbacks {
         let url = Url::parse(callback).map_err(|_| format!("callback {callback} is not a URL"))?;
-        if !matches!(url.scheme(), "https" | "http") || url.fragment().is_some() {
+        if !matches!(url.scheme(), "https" | "http")
+            || url.fragment().is_some()
+            || !callback.is_ascii()
+        {
             return Err(format!(
-                "callback {callback} must be http(s) without a fragment"
+                "callback {callback} must be an ASCII http(s) URL without a fragment"
             ));
         }
     }
@@ -248,5 +251,10 @@ mod tests {
         let err = ClientRegistry::from_json(origin).unwrap_err().to_string();
         assert!(err.contains("origin"), "{err}");
         assert!(ClientRegistry::from_json(r#"[{"client_id":"a#b","name":"A"}]"#).is_err());
+        let unicode = r#"[{"client_id":"a","name":"A","callbacks":["https://exämple.com/cb"]}]"#;
+        assert!(
+            ClientRegistry::from_json(unicode).is_err(),
+            "a callback must be usable as a Location header"
+        );
     }
 }
