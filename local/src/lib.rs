@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
-use shared::app::{connect_store, Services, StartupError};
+use shared::app::{Services, StartupError};
 use shared::config::Config;
 use shared::http::{authorize, delegation, finish_api_router, revoke};
 use shared::keys::{parse_algorithm, SigningKey};
 use shared::store::dynamodb::DynamoStore;
+use shared::store::memory::MemoryStore;
 use shared::store::Store;
 
 pub use seed::{DEMO_PASSWORD, DEMO_USERNAME};
@@ -75,20 +76,22 @@ pub async fn build(
         "SIGNING_KEY_PEM" => Some(key.clone()),
         other => lookup(other),
     })?;
-    let store = connect_store(&config).await;
-    if let Some(settings) = &config.dynamodb {
-        if lookup("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
-            DynamoStore::connect(settings)
-                .await
-                .create_table_if_missing()
-                .await?;
+    let store: Arc<dyn Store> = match &config.dynamodb {
+        Some(settings) => {
+            let dynamo = DynamoStore::connect(settings).await;
+            if lookup("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
+                dynamo.create_table_if_missing().await?;
+            }
+            notes.push(format!("store: DynamoDB table {}", settings.table_name));
+            Arc::new(dynamo)
         }
-        notes.push(format!("store: DynamoDB table {}", settings.table_name));
-    } else {
-        notes.push(
-            "store: in memory (set TABLE_NAME and DYNAMODB_ENDPOINT_URL for DynamoDB)".into(),
-        );
-    }
+        None => {
+            notes.push(
+                "store: in memory (set TABLE_NAME and DYNAMODB_ENDPOINT_URL for DynamoDB)".into(),
+            );
+            Arc::new(MemoryStore::new())
+        }
+    };
     if lookup("SEED_DEMO_USER").is_none_or(|v| v != "false")
         && seed::demo_user(store.as_ref()).await?
     {

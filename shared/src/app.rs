@@ -32,9 +32,8 @@ impl Services {
             config.signing_algorithm,
             config.signing_key_id.clone(),
         )?;
-        let mut signer = TokenSigner::new(key, config.issuer.clone(), config.api_audience.clone());
-        signer.id_token_ttl = config.id_token_ttl;
-        signer.access_token_ttl = config.access_token_ttl;
+        let signer = TokenSigner::new(key, config.issuer.clone(), config.api_audience.clone())
+            .with_lifetimes(config.id_token_ttl, config.access_token_ttl);
         Ok(Self {
             signer,
             clients: config.clients.clone(),

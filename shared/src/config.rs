@@ -4,6 +4,7 @@
 use jsonwebtoken::Algorithm;
 
 use crate::clients::{ClientConfigError, ClientRegistry};
+use crate::jwt::{DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_TTL};
 use crate::keys::{parse_algorithm, KeyError};
 use crate::secret::PrivateKeyPem;
 use crate::store::dynamodb::DynamoSettings;
@@ -92,8 +93,12 @@ impl Config {
         Ok(Self {
             issuer,
             api_audience,
-            id_token_ttl: seconds(&lookup, "ID_TOKEN_TTL_SECONDS", 36_000)?,
-            access_token_ttl: seconds(&lookup, "ACCESS_TOKEN_TTL_SECONDS", 3_600)?,
+            id_token_ttl: seconds(&lookup, "ID_TOKEN_TTL_SECONDS", DEFAULT_ID_TOKEN_TTL)?,
+            access_token_ttl: seconds(
+                &lookup,
+                "ACCESS_TOKEN_TTL_SECONDS",
+                DEFAULT_ACCESS_TOKEN_TTL,
+            )?,
             login_form_ttl: seconds(&lookup, "LOGIN_FORM_TTL_SECONDS", 600)?,
             signing_key,
             signing_algorithm,

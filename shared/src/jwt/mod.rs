@@ -33,11 +33,14 @@ pub struct TokenSigner {
     key: SigningKey,
     issuer: String,
     api_audience: String,
-    /// Lifetime of id tokens, in seconds.
-    pub id_token_ttl: u64,
-    /// Lifetime of access tokens, in seconds.
-    pub access_token_ttl: u64,
+    id_token_ttl: u64,
+    access_token_ttl: u64,
 }
+
+/// The default id token lifetime in seconds: 10 hours, as in the classic API.
+pub const DEFAULT_ID_TOKEN_TTL: u64 = 36_000;
+/// The default access token lifetime in seconds.
+pub const DEFAULT_ACCESS_TOKEN_TTL: u64 = 3_600;
 
 /// What a new id token needs besides the key.
 pub struct IdTokenRequest<'a> {
@@ -54,14 +57,23 @@ pub struct IdTokenRequest<'a> {
 }
 
 impl TokenSigner {
-    /// Builds a signer.
+    /// Builds a signer with the default lifetimes.
     pub fn new(key: SigningKey, issuer: String, api_audience: String) -> Self {
         Self {
             key,
             issuer,
             api_audience,
-            id_token_ttl: 36_000,
-            access_token_ttl: 3_600,
+            id_token_ttl: DEFAULT_ID_TOKEN_TTL,
+            access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+        }
+    }
+
+    /// Sets the id token and access token lifetimes, in seconds.
+    pub fn with_lifetimes(self, id_token_ttl: u64, access_token_ttl: u64) -> Self {
+        Self {
+            id_token_ttl,
+            access_token_ttl,
+            ..self
         }
     }
 
