@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::ids::{ClientId, Scope};
+use crate::refresh_policy::{RefreshPolicy, RefreshPolicyConfig};
 use crate::secret::ClientSecret;
 
 /// The grants and flows a client may use (RFC 6749 §1.3).
@@ -22,6 +23,12 @@ pub enum GrantType {
     /// The client credentials grant at `/oauth/token` (RFC 6749 §4.4).
     #[serde(rename = "client_credentials")]
     ClientCredentials,
+    /// The authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636).
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+    /// The refresh token grant at `/oauth/token` (RFC 6749 §6).
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
 }
 
 /// One registered client, as configured.
@@ -53,6 +60,9 @@ pub struct Client {
     /// Other clients this client may ask `/delegation` to mint tokens for (`target`).
     #[serde(default)]
     pub delegation_targets: Vec<ClientId>,
+    /// Rotation, leeway and lifetimes of its refresh tokens.
+    #[serde(default)]
+    refresh_token_policy: RefreshPolicyConfig,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -62,13 +72,23 @@ fn default_scopes() -> Vec<String> {
 }
 
 fn default_grants() -> Vec<GrantType> {
-    vec![GrantType::Implicit, GrantType::JwtBearer]
+    vec![
+        GrantType::Implicit,
+        GrantType::JwtBearer,
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+    ]
 }
 
 impl Client {
     /// Whether the client authenticates with a secret (RFC 6749 §2.1).
     pub fn is_confidential(&self) -> bool {
         self.client_secret_hash.is_some()
+    }
+
+    /// The client's refresh-token policy, with the defaults filled in.
+    pub fn refresh_policy(&self) -> RefreshPolicy {
+        self.refresh_token_policy.resolve(self.is_confidential())
     }
 
     /// Whether `secret` is this client's secret, compared in constant time.
@@ -197,6 +217,10 @@ fn validate(client: &Client) -> Result<(), String> {
     if let Some(hash) = &client.client_secret_hash {
         parse_sha256(hash).ok_or("client_secret_hash must be sha256:<64 hex digits>")?;
     }
+    client
+        .refresh_token_policy
+        .validate()
+        .map_err(|e| format!("refresh_token_policy: {e}"))?;
     for scope in &client.scopes {
         Scope::parse(scope).map_err(|e| e.0.to_owned())?;
     }

@@ -44,6 +44,7 @@ pub struct SigningKey {
     decoding: DecodingKey,
     public_jwk: Jwk,
     form_key: hmac::Key,
+    rotation_key: hmac::Key,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -87,6 +88,7 @@ impl SigningKey {
             _ => KeyAlgorithm::RS256,
         });
         let form_key = derive_key(encoding.as_bytes(), b"offline-access login form v1");
+        let rotation_key = derive_key(encoding.as_bytes(), b"offline-access refresh rotation v1");
         Ok(Self {
             kid,
             algorithm,
@@ -94,6 +96,7 @@ impl SigningKey {
             decoding,
             public_jwk,
             form_key,
+            rotation_key,
         })
     }
 
@@ -159,6 +162,12 @@ impl SigningKey {
     /// The HMAC key that signs login-form anti-forgery tokens.
     pub fn form_key(&self) -> &hmac::Key {
         &self.form_key
+    }
+
+    /// The HMAC key that derives a refresh token's successor
+    /// (`docs/design/refresh-rotation.md`).
+    pub fn rotation_key(&self) -> &hmac::Key {
+        &self.rotation_key
     }
 }
 

@@ -13,6 +13,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod keys;
+pub mod refresh_policy;
 pub mod refresh_token;
 pub mod secret;
 pub mod store;

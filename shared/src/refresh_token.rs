@@ -2,8 +2,8 @@
 //! carries 256 random bits, of which only a SHA-256 hash is ever stored.
 //! See `docs/design/token-format.md`.
 
-use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::{digest, hmac};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
@@ -42,6 +42,23 @@ impl TokenHash {
     pub fn matches(&self, other: &TokenHash) -> bool {
         self.0.ct_eq(&other.0).into()
     }
+
+    /// A short, non-secret tag of the hash (its first 8 bytes in hex) that
+    /// names the record's per-generation rotation attribute. See
+    /// `docs/design/refresh-rotation.md`.
+    pub fn slot_tag(&self) -> String {
+        self.0.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A token's 256-bit secret. Its `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+struct Secret([u8; SECRET_LEN]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
 }
 
 impl std::fmt::Debug for TokenHash {
@@ -61,6 +78,37 @@ pub struct RefreshToken {
     pub device: DeviceName,
     /// SHA-256 of the secret part.
     pub hash: TokenHash,
+    /// The secret part, kept to derive the successor.
+    secret: Secret,
+    /// The locator part, as presented (a successor reuses it).
+    locator: String,
+}
+
+impl RefreshToken {
+    /// The token that replaces this one on rotation:
+    /// `secret(n+1) = HMAC-SHA256(K, secret(n))`, same locator.
+    pub fn successor(&self, key: &hmac::Key) -> RefreshToken {
+        let tag = hmac::sign(key, &self.secret.0);
+        let mut next = [0u8; SECRET_LEN];
+        next.copy_from_slice(tag.as_ref());
+        RefreshToken {
+            user_id: self.user_id.clone(),
+            client_id: self.client_id.clone(),
+            device: self.device.clone(),
+            hash: hash_secret(&next),
+            secret: Secret(next),
+            locator: self.locator.clone(),
+        }
+    }
+
+    /// The token as the client holds it.
+    pub fn value(&self) -> RefreshTokenValue {
+        RefreshTokenValue::new(format!(
+            "{PREFIX}.{}.{}",
+            self.locator,
+            URL_SAFE_NO_PAD.encode(self.secret.0)
+        ))
+    }
 }
 
 /// Mints a new token for (user, client, device): returns the value for the
@@ -72,9 +120,15 @@ pub fn mint(
 ) -> Result<(RefreshTokenValue, TokenHash), aws_lc_rs::error::Unspecified> {
     let mut secret = [0u8; SECRET_LEN];
     SystemRandom::new().fill(&mut secret)?;
-    let locator = encode_locator(user_id, client_id, device);
-    let value = format!("{PREFIX}.{locator}.{}", URL_SAFE_NO_PAD.encode(secret));
-    Ok((RefreshTokenValue::new(value), hash_secret(&secret)))
+    let token = RefreshToken {
+        user_id: user_id.clone(),
+        client_id: client_id.clone(),
+        device: device.clone(),
+        hash: hash_secret(&secret),
+        secret: Secret(secret),
+        locator: encode_locator(user_id, client_id, device),
+    };
+    Ok((token.value(), token.hash))
 }
 
 /// Parses a presented token. Any input yields a token or `MalformedToken`, never a panic.
@@ -90,15 +144,15 @@ pub fn parse(value: &RefreshTokenValue) -> Result<RefreshToken, MalformedToken> 
         return Err(MalformedToken);
     };
     let secret = URL_SAFE_NO_PAD.decode(secret).map_err(|_| MalformedToken)?;
-    if secret.len() != SECRET_LEN {
-        return Err(MalformedToken);
-    }
+    let secret = <[u8; SECRET_LEN]>::try_from(secret).map_err(|_| MalformedToken)?;
     let (user_id, client_id, device) = decode_locator(locator)?;
     Ok(RefreshToken {
         user_id,
         client_id,
         device,
         hash: hash_secret(&secret),
+        secret: Secret(secret),
+        locator: locator.to_owned(),
     })
 }
 
@@ -193,6 +247,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn successors_are_deterministic_keyed_and_keep_the_locator() {
+        let (user, client, device) = ids();
+        let (value, _) = mint(&user, &client, &device).unwrap();
+        let token = parse(&value).unwrap();
+        let key = hmac::Key::new(hmac::HMAC_SHA256, b"k1");
+        let other = hmac::Key::new(hmac::HMAC_SHA256, b"k2");
+        let next = token.successor(&key);
+        assert_eq!(next.value(), token.successor(&key).value());
+        assert_ne!(next.value(), token.successor(&other).value());
+        assert_ne!(next.value(), value);
+        let reparsed = parse(&next.value()).unwrap();
+        assert_eq!(reparsed.device, device);
+        assert!(reparsed.hash.matches(&next.hash));
+        assert_eq!(format!("{next:?}").matches("redacted").count(), 2);
     }
 
     proptest! {

@@ -6,18 +6,16 @@ use serde::Serialize;
 use crate::app::Services;
 use crate::clients::{Client, GrantType};
 use crate::domain::now;
+use crate::domain::refresh::redeem;
 use crate::error::OAuthError;
 use crate::http::params::Params;
 use crate::ids::{ClientId, Scope, OPENID};
-use crate::jwt::{IdTokenRequest, Profile};
-use crate::refresh_token;
+use crate::jwt::IdTokenRequest;
 use crate::secret::RefreshTokenValue;
 use crate::store::RefreshTokenRedeemer;
 
 /// The grant type the classic endpoint takes.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-/// What today's Auth0 answers for an unknown or revoked refresh token.
-const UNKNOWN_TOKEN: &str = "Unknown or invalid refresh token.";
 
 /// The answer: `{"token_type":"Bearer","expires_in":N,"id_token":"…"}`.
 #[derive(Debug, Serialize)]
@@ -28,6 +26,10 @@ pub struct DelegationResponse {
     pub expires_in: u64,
     /// The new id token.
     pub id_token: String,
+    /// The successor refresh token, when the client rotates
+    /// (`docs/design/refresh-rotation.md`); classic clients ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 /// What the caller asked for in `scope`.
@@ -118,32 +120,44 @@ pub async fn delegate(
 ) -> Result<DelegationResponse, OAuthError> {
     let audience = check_request(services, client, params)?;
     let scope = RequestedScope::parse(params)?;
-    let (sub, profile, granted) = match (params.get("refresh_token")?, params.get("id_token")?) {
-        (Some(token), None) => redeem(tokens, client, &RefreshTokenValue::new(token)).await?,
-        (None, Some(id_token)) => {
-            let claims = services
-                .signer
-                .verify_id_token(id_token, &client.client_id)
-                .map_err(|_| {
-                    OAuthError::InvalidGrant("The id_token is invalid or expired.".into())
-                })?;
-            (
-                claims.sub,
-                claims.profile,
-                Scope::from_tokens([OPENID, "profile", "email"]),
-            )
-        }
-        (Some(_), Some(_)) => {
-            return Err(OAuthError::InvalidRequest(
-                "Send refresh_token or id_token, not both.".into(),
-            ))
-        }
-        (None, None) => {
-            return Err(OAuthError::InvalidRequest(
-                "Parameter refresh_token is required.".into(),
-            ))
-        }
-    };
+    let (sub, profile, granted, successor) =
+        match (params.get("refresh_token")?, params.get("id_token")?) {
+            (Some(token), None) => {
+                let redeemed =
+                    redeem(services, tokens, client, &RefreshTokenValue::new(token)).await?;
+                let record = redeemed.record;
+                (
+                    record.user_id.to_string(),
+                    record.profile,
+                    record.scope,
+                    redeemed.successor,
+                )
+            }
+            (None, Some(id_token)) => {
+                let claims = services
+                    .signer
+                    .verify_id_token(id_token, &client.client_id)
+                    .map_err(|_| {
+                        OAuthError::InvalidGrant("The id_token is invalid or expired.".into())
+                    })?;
+                (
+                    claims.sub,
+                    claims.profile,
+                    Scope::from_tokens([OPENID, "profile", "email"]),
+                    None,
+                )
+            }
+            (Some(_), Some(_)) => {
+                return Err(OAuthError::InvalidRequest(
+                    "Send refresh_token or id_token, not both.".into(),
+                ))
+            }
+            (None, None) => {
+                return Err(OAuthError::InvalidRequest(
+                    "Parameter refresh_token is required.".into(),
+                ))
+            }
+        };
     let scope = scope.resolve(&granted)?;
     let request = IdTokenRequest {
         sub: &sub,
@@ -160,22 +174,6 @@ pub async fn delegate(
         token_type: "Bearer",
         expires_in,
         id_token: id_token.expose_secret().to_owned(),
+        refresh_token: successor.map(|t| t.expose_secret().to_owned()),
     })
-}
-
-/// Checks the refresh token with one conditional write; returns the user, the
-/// profile captured at sign-in, and the granted scope.
-async fn redeem(
-    tokens: &dyn RefreshTokenRedeemer,
-    client: &Client,
-    value: &RefreshTokenValue,
-) -> Result<(String, Profile, Scope), OAuthError> {
-    let invalid = || OAuthError::InvalidGrant(UNKNOWN_TOKEN.into());
-    let token = refresh_token::parse(value).map_err(|_| invalid())?;
-    if token.client_id != client.client_id || !client.refresh_tokens {
-        return Err(invalid());
-    }
-    let record = tokens.redeem(&token, now()).await?.ok_or_else(invalid)?;
-    tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token used");
-    Ok((record.user_id.to_string(), record.profile, record.scope))
 }

@@ -6,13 +6,13 @@ use url::form_urlencoded::Serializer;
 use crate::app::Services;
 use crate::clients::Client;
 use crate::domain::authorize::AuthorizationRequest;
-use crate::domain::{now, random_hex};
+use crate::domain::now;
+use crate::domain::session::{self, new_credential_id, NewSession};
+use crate::domain::token::{mint_user_tokens, Subject};
 use crate::error::OAuthError;
-use crate::ids::{CredentialId, DeviceName, Scope, OFFLINE_ACCESS, OPENID};
-use crate::jwt::IdTokenRequest;
-use crate::refresh_token;
+use crate::ids::{Scope, OFFLINE_ACCESS};
 use crate::secret::{Jwt, Password, RefreshTokenValue};
-use crate::store::{RefreshTokenIssuer, RefreshTokenRecord, UserDirectory, UserRecord};
+use crate::store::{RefreshTokenIssuer, UserDirectory, UserRecord};
 
 /// Finds the user and checks the password (argon2id, off the async threads).
 pub async fn sign_in(
@@ -70,40 +70,26 @@ pub async fn grant(
     user: &UserRecord,
     request: &AuthorizationRequest,
 ) -> Result<ImplicitGrant, OAuthError> {
-    let now = now();
-    let signer = &services.signer;
-    let sign_failed = |_| OAuthError::ServerError("token signing failed".into());
-    let (access_token, expires_in) = signer
-        .mint_access_token(
-            user.user_id.as_str(),
-            &client.client_id,
-            &request.scope,
-            now,
-        )
-        .map_err(sign_failed)?;
-    let id_token = if request.scope.contains(OPENID) {
-        let id_request = IdTokenRequest {
-            sub: user.user_id.as_str(),
-            audience: &client.client_id,
-            profile: &user.profile,
-            scope: &request.scope,
-            nonce: request.nonce.as_deref(),
-        };
-        Some(
-            signer
-                .mint_id_token(&id_request, now)
-                .map_err(sign_failed)?
-                .0,
-        )
-    } else {
-        None
+    let subject = Subject {
+        sub: user.user_id.as_str(),
+        profile: &user.profile,
+        nonce: request.nonce.as_deref(),
     };
+    let (access_token, expires_in, id_token) =
+        mint_user_tokens(services, client, &subject, &request.scope)?;
     let refresh_token = match (
         &request.device,
         request.scope.contains(OFFLINE_ACCESS) && client.refresh_tokens,
     ) {
         (Some(device), true) => {
-            Some(issue_refresh_token(tokens, client, user, device, &request.scope, now).await?)
+            let session = NewSession {
+                user_id: &user.user_id,
+                profile: &user.profile,
+                device,
+                scope: &request.scope,
+                credential_id: new_credential_id()?,
+            };
+            Some(session::start(tokens, client, session, now()).await?)
         }
         _ => None,
     };
@@ -114,32 +100,4 @@ pub async fn grant(
         refresh_token,
         scope: request.scope.clone(),
     })
-}
-
-async fn issue_refresh_token(
-    tokens: &dyn RefreshTokenIssuer,
-    client: &Client,
-    user: &UserRecord,
-    device: &DeviceName,
-    scope: &Scope,
-    now: u64,
-) -> Result<RefreshTokenValue, OAuthError> {
-    let (value, token_hash) = refresh_token::mint(&user.user_id, &client.client_id, device)
-        .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
-    let credential_id = CredentialId::parse(format!("dcr_{}", random_hex(16)?))
-        .map_err(|_| OAuthError::ServerError("credential id".into()))?;
-    let record = RefreshTokenRecord {
-        user_id: user.user_id.clone(),
-        client_id: client.client_id.clone(),
-        device: device.clone(),
-        credential_id,
-        token_hash,
-        scope: scope.clone(),
-        created_at: now,
-        last_used_at: now,
-        profile: user.profile.clone(),
-    };
-    tokens.put_refresh_token(&record).await?;
-    tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token issued");
-    Ok(value)
 }

@@ -7,6 +7,9 @@ pub mod delegation;
 pub mod implicit_grant;
 pub mod login_form;
 pub mod password;
+pub mod refresh;
+pub mod session;
+pub mod token;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 

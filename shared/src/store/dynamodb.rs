@@ -4,16 +4,17 @@
 //! See `docs/design/table-layout.md`. Item conversion stays in this module.
 
 mod items;
+mod refresh;
 mod setup;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::{
     device_sort_key, normalize_username, DeviceCredentials, RefreshTokenIssuer, RefreshTokenRecord,
-    RefreshTokenRedeemer, StoreError, UserDirectory, UserRecord, DEVICE_KEY_PREFIX,
+    StoreError, UserDirectory, UserRecord, DEVICE_KEY_PREFIX,
 };
 use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
@@ -43,6 +44,24 @@ where
     StoreError::Unavailable(DisplayErrorContext(&err).to_string())
 }
 
+/// The outcome of a conditional write: `None` when its condition failed.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, StoreError>
+where
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(unavailable(err)),
+    }
+}
+
 impl DynamoStore {
     fn key(pk: String, sk: String) -> [(String, AttributeValue); 2] {
         [
@@ -59,7 +78,28 @@ impl DynamoStore {
     }
 
     fn hash_value(token: &RefreshToken) -> AttributeValue {
-        AttributeValue::B(token.hash.as_bytes().to_vec().into())
+        items::b(&token.hash)
+    }
+
+    /// Deletes a refresh-token record if it still has this credential id.
+    async fn delete_credential(
+        &self,
+        user_id: &UserId,
+        record_sk: String,
+        id: &CredentialId,
+    ) -> Result<bool, StoreError> {
+        let [pk, sk] = Self::key(user_id.to_string(), record_sk);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression("credential_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
     }
 }
 
@@ -113,41 +153,6 @@ impl RefreshTokenIssuer for DynamoStore {
 }
 
 #[async_trait]
-impl RefreshTokenRedeemer for DynamoStore {
-    async fn redeem(
-        &self,
-        token: &RefreshToken,
-        now: u64,
-    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-        let [pk, sk] = Self::token_key(token);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .update_expression("SET last_used_at = :now")
-            .condition_expression("token_hash = :hash")
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(":hash", Self::hash_value(token))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => output.attributes.as_ref().map(record_from_item).transpose(),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(unavailable(err)),
-        }
-    }
-}
-
-#[async_trait]
 impl DeviceCredentials for DynamoStore {
     async fn list_credentials(
         &self,
@@ -196,17 +201,7 @@ impl DeviceCredentials for DynamoStore {
             .expression_attribute_values(":hash", Self::hash_value(token))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn revoke_credential(
@@ -218,30 +213,11 @@ impl DeviceCredentials for DynamoStore {
         let Some(record) = records.iter().find(|r| &r.credential_id == id) else {
             return Ok(false);
         };
-        let [pk, sk] = Self::key(
-            user_id.to_string(),
+        self.delete_credential(
+            user_id,
             device_sort_key(&record.client_id, &record.device),
-        );
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .condition_expression("credential_id = :id")
-            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+            id,
+        )
+        .await
     }
 }

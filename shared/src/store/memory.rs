@@ -7,8 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    device_sort_key, normalize_username, DeviceCredentials, RefreshTokenIssuer, RefreshTokenRecord,
-    RefreshTokenRedeemer, StoreError, UserDirectory, UserRecord,
+    device_sort_key, normalize_username, rotation, DeviceCredentials, RefreshAttempt,
+    RefreshTokenIssuer, RefreshTokenRecord, RefreshTokenRedeemer, StoreError, UserDirectory,
+    UserRecord,
 };
 use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
@@ -71,19 +72,40 @@ impl RefreshTokenIssuer for MemoryStore {
 
 #[async_trait]
 impl RefreshTokenRedeemer for MemoryStore {
-    async fn redeem(
+    async fn refresh(
         &self,
-        token: &RefreshToken,
-        now: u64,
+        attempt: &RefreshAttempt<'_>,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
         let mut tokens = lock(&self.tokens)?;
-        match tokens.get_mut(&key_of(token)) {
-            Some(record) if record.token_hash.matches(&token.hash) => {
-                record.last_used_at = now;
+        match tokens.get_mut(&key_of(attempt.token)) {
+            Some(record) if rotation::condition_holds(record, attempt) => {
+                rotation::apply(record, attempt);
                 Ok(Some(record.clone()))
             }
             _ => Ok(None),
         }
+    }
+
+    async fn find_session(
+        &self,
+        token: &RefreshToken,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Ok(lock(&self.tokens)?.get(&key_of(token)).cloned())
+    }
+
+    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError> {
+        let mut tokens = lock(&self.tokens)?;
+        let key = (
+            record.user_id.clone(),
+            device_sort_key(&record.client_id, &record.device),
+        );
+        let matches = tokens
+            .get(&key)
+            .is_some_and(|r| r.credential_id == record.credential_id);
+        if matches {
+            tokens.remove(&key);
+        }
+        Ok(matches)
     }
 }
 

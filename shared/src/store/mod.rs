@@ -4,12 +4,14 @@
 
 pub mod dynamodb;
 pub mod memory;
+pub mod rotation;
 
 use async_trait::async_trait;
 
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
+pub use rotation::RefreshAttempt;
 
 /// A failure to reach or read the store. It never holds token values or hashes.
 #[derive(Debug, thiserror::Error)]
@@ -36,12 +38,18 @@ pub struct RefreshTokenRecord {
     pub credential_id: CredentialId,
     /// SHA-256 of the current token's secret.
     pub token_hash: TokenHash,
+    /// SHA-256 of the token the current one replaced, after a rotation.
+    pub prev_hash: Option<TokenHash>,
+    /// When the current token replaced `prev_hash` (seconds since the epoch).
+    pub rotated_at: Option<u64>,
     /// The scope granted at authorization.
     pub scope: Scope,
     /// When the credential was issued (seconds since the epoch).
     pub created_at: u64,
     /// When the token was last used (seconds since the epoch).
     pub last_used_at: u64,
+    /// When DynamoDB may delete the record (its TTL attribute).
+    pub expires_at: u64,
     /// Profile claims captured at sign-in, so a refresh needs no second read.
     pub profile: Profile,
 }
@@ -103,14 +111,21 @@ pub trait RefreshTokenIssuer: Send + Sync {
 /// Redeeming refresh tokens (delegation function).
 #[async_trait]
 pub trait RefreshTokenRedeemer: Send + Sync {
-    /// In one conditional write: if the record the token locates holds the
-    /// token's hash, sets `last_used_at` to `now` and returns the record.
-    /// Returns `None` when there is no such record or the hash differs.
-    async fn redeem(
+    /// The refresh, in one conditional write (`rotation::condition_holds`,
+    /// then `rotation::apply`). Returns the updated record, or `None` when the
+    /// condition fails or there is no record.
+    async fn refresh(
+        &self,
+        attempt: &RefreshAttempt<'_>,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// The record the token locates, by a strongly consistent read (only after
+    /// a refused refresh, to tell reuse from expiry).
+    async fn find_session(
         &self,
         token: &RefreshToken,
-        now: u64,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// Deletes the record if it still has this credential id.
+    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError>;
 }
 
 /// Listing and revoking a user's credentials (revoke function).

@@ -38,6 +38,9 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
         (body["token_type"].as_str(), body["expires_in"].as_u64()),
         (Some("Bearer"), Some(36_000))
     );
+    // The demo app is public, so it rotates: the answer carries the successor.
+    let successor = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(successor, refresh);
     let form = [
         ("client_id", "local-demo"),
         ("grant_type", JWT_BEARER),
@@ -54,6 +57,12 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["refresh_token"], successor,
+        "a retry inside the leeway gets the same successor"
+    );
+    let refresh = successor;
 
     // 4. The list.
     let listed = app.list("usr_demo", &tokens["access_token"]).await;

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use shared::domain::password::hash_password;
 use shared::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use shared::jwt::Profile;
+use shared::keys::{parse_algorithm, SigningKey};
 use shared::refresh_token::{self, RefreshToken};
 use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
-use shared::store::{PasswordHash, RefreshTokenRecord, Store, UserRecord};
+use shared::store::{PasswordHash, RefreshAttempt, RefreshTokenRecord, Store, UserRecord};
 
 use crate::dynalite::fresh_table;
 
@@ -49,9 +50,12 @@ fn issued(
         device,
         credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
         token_hash,
+        prev_hash: None,
+        rotated_at: None,
         scope: Scope::parse("openid offline_access profile").unwrap(),
         created_at: 1_700_000_000 + n,
         last_used_at: 1_700_000_000 + n,
+        expires_at: 1_800_000_000 + n,
         profile: Profile {
             name: Some("Ana".into()),
             email: None,
@@ -60,6 +64,41 @@ fn issued(
     };
     let parsed = refresh_token::parse(&value).unwrap();
     (record, value, parsed)
+}
+
+const DAY: u64 = 86_400;
+
+/// An attempt without rotation and with lifetimes long enough not to matter.
+fn plain(token: &RefreshToken, now: u64) -> RefreshAttempt<'_> {
+    RefreshAttempt {
+        token,
+        successor: None,
+        now,
+        leeway: 30,
+        absolute_lifetime: 20_000 * DAY,
+        idle_lifetime: 20_000 * DAY,
+    }
+}
+
+/// The same attempt with rotation to `next`.
+fn rotating<'a>(token: &'a RefreshToken, next: &RefreshToken, now: u64) -> RefreshAttempt<'a> {
+    RefreshAttempt {
+        successor: Some(next.hash.clone()),
+        ..plain(token, now)
+    }
+}
+
+async fn redeem(
+    store: &Arc<dyn Store>,
+    token: &RefreshToken,
+    now: u64,
+) -> Option<RefreshTokenRecord> {
+    store.refresh(&plain(token, now)).await.unwrap()
+}
+
+fn rotation_key() -> SigningKey {
+    let alg = parse_algorithm("ES256").unwrap();
+    SigningKey::from_pem(&SigningKey::generate_pem(alg).unwrap(), alg, None).unwrap()
 }
 
 async fn with_user(store: &Arc<dyn Store>, id: &str) {
@@ -92,15 +131,15 @@ async fn a_stored_token_redeems_and_records_its_use(store: Arc<dyn Store>) {
     with_user(&store, "usr_1").await;
     let (record, _, token) = issued("usr_1", "app", "phone", 1);
     store.put_refresh_token(&record).await.unwrap();
-    let redeemed = store
-        .redeem(&token, 1_800_000_000)
+    let redeemed = redeem(&store, &token, 1_800_000_000)
         .await
-        .unwrap()
         .expect("token redeems");
     assert_eq!(redeemed.last_used_at, 1_800_000_000);
+    assert_eq!(redeemed.expires_at, 1_800_000_000 + 20_000 * DAY);
     assert_eq!(
         RefreshTokenRecord {
             last_used_at: record.last_used_at,
+            expires_at: record.expires_at,
             ..redeemed
         },
         record
@@ -119,11 +158,7 @@ async fn a_wrong_secret_redeems_nothing_and_changes_nothing(store: Arc<dyn Store
     let (record, _, _) = issued("usr_1", "app", "phone", 1);
     let (_, _, forged) = issued("usr_1", "app", "phone", 2);
     store.put_refresh_token(&record).await.unwrap();
-    assert!(store
-        .redeem(&forged, 1_800_000_000)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(redeem(&store, &forged, 1_800_000_000).await.is_none());
     assert!(!store.revoke_token(&forged).await.unwrap());
     assert_eq!(
         store.list_credentials(&record.user_id).await.unwrap(),
@@ -138,10 +173,10 @@ async fn reauthorizing_a_device_replaces_its_record(store: Arc<dyn Store>) {
     store.put_refresh_token(&first).await.unwrap();
     store.put_refresh_token(&second).await.unwrap();
     assert!(
-        store.redeem(&first_token, 5).await.unwrap().is_none(),
+        redeem(&store, &first_token, 5).await.is_none(),
         "the old token stops working"
     );
-    assert!(store.redeem(&second_token, 5).await.unwrap().is_some());
+    assert!(redeem(&store, &second_token, 5).await.is_some());
     assert_eq!(
         store
             .list_credentials(&first.user_id)
@@ -193,8 +228,8 @@ async fn revoking_by_token_removes_only_that_record(store: Arc<dyn Store>) {
         !store.revoke_token(&phone_token).await.unwrap(),
         "a second revoke finds nothing"
     );
-    assert!(store.redeem(&phone_token, 5).await.unwrap().is_none());
-    assert!(store.redeem(&laptop_token, 5).await.unwrap().is_some());
+    assert!(redeem(&store, &phone_token, 5).await.is_none());
+    assert!(redeem(&store, &laptop_token, 5).await.is_some());
 }
 
 async fn revoking_by_credential_id_is_scoped_to_the_user(store: Arc<dyn Store>) {
@@ -207,16 +242,161 @@ async fn revoking_by_credential_id_is_scoped_to_the_user(store: Arc<dyn Store>) 
         .revoke_credential(&other, &record.credential_id)
         .await
         .unwrap());
-    assert!(store.redeem(&token, 5).await.unwrap().is_some());
+    assert!(redeem(&store, &token, 5).await.is_some());
     assert!(store
         .revoke_credential(&record.user_id, &record.credential_id)
         .await
         .unwrap());
-    assert!(store.redeem(&token, 5).await.unwrap().is_none());
+    assert!(redeem(&store, &token, 5).await.is_none());
     assert!(!store
         .revoke_credential(&record.user_id, &record.credential_id)
         .await
         .unwrap());
+}
+
+async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn Store>) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let rotated = store
+        .refresh(&rotating(&token, &next, 1_800_000_000))
+        .await
+        .unwrap()
+        .expect("first rotation succeeds");
+    assert!(rotated.token_hash.matches(&next.hash));
+    assert!(rotated.prev_hash.unwrap().matches(&token.hash));
+    assert_eq!(rotated.rotated_at, Some(1_800_000_000));
+    let after = store.find_session(&token).await.unwrap().unwrap();
+    assert!(after.token_hash.matches(&next.hash), "the write is stored");
+    assert_eq!(after.rotated_at, Some(1_800_000_000));
+    assert!(
+        redeem(&store, &token, 1_800_000_001).await.is_none(),
+        "the predecessor is no longer current"
+    );
+    let third = next.successor(key.rotation_key());
+    let again = store
+        .refresh(&rotating(&next, &third, 1_800_000_100))
+        .await
+        .unwrap()
+        .expect("the successor rotates in turn");
+    assert!(again.prev_hash.unwrap().matches(&next.hash));
+    assert_eq!(again.rotated_at, Some(1_800_000_100));
+}
+
+async fn a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time(
+    store: Arc<dyn Store>,
+) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let t0 = 1_800_000_000;
+    store
+        .refresh(&rotating(&token, &next, t0))
+        .await
+        .unwrap()
+        .unwrap();
+    let retry = store
+        .refresh(&rotating(&token, &next, t0 + 20))
+        .await
+        .unwrap()
+        .expect("a retry 20 s later succeeds");
+    assert!(retry.token_hash.matches(&next.hash));
+    assert_eq!(
+        retry.rotated_at,
+        Some(t0),
+        "a retry does not stretch the leeway"
+    );
+    assert!(
+        store
+            .refresh(&rotating(&token, &next, t0 + 31))
+            .await
+            .unwrap()
+            .is_none(),
+        "31 s after the rotation the predecessor is refused"
+    );
+    let wrong_successor = issued("usr_1", "app", "phone", 9).2;
+    assert!(
+        store
+            .refresh(&rotating(&token, &wrong_successor, t0 + 1))
+            .await
+            .unwrap()
+            .is_none(),
+        "a retry must name the stored successor"
+    );
+}
+
+async fn a_grandparent_is_refused_even_inside_the_leeway(store: Arc<dyn Store>) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let third = next.successor(key.rotation_key());
+    let t0 = 1_800_000_000;
+    store
+        .refresh(&rotating(&token, &next, t0))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .refresh(&rotating(&next, &third, t0 + 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store
+        .refresh(&rotating(&token, &next, t0 + 2))
+        .await
+        .unwrap()
+        .is_none());
+    let session = store.find_session(&token).await.unwrap().unwrap();
+    assert!(
+        session.token_hash.matches(&third.hash),
+        "the refusal wrote nothing"
+    );
+}
+
+async fn lifetimes_are_part_of_the_write_condition(store: Arc<dyn Store>) {
+    let (record, _, token) = issued("usr_1", "app", "phone", 0);
+    store.put_refresh_token(&record).await.unwrap();
+    let created = record.created_at;
+    let absolute = RefreshAttempt {
+        absolute_lifetime: 10 * DAY,
+        ..plain(&token, created + 10 * DAY + 1)
+    };
+    assert!(store.refresh(&absolute).await.unwrap().is_none());
+    let idle = RefreshAttempt {
+        idle_lifetime: DAY,
+        ..plain(&token, created + DAY + 1)
+    };
+    assert!(store.refresh(&idle).await.unwrap().is_none());
+    assert_eq!(
+        store.find_session(&token).await.unwrap(),
+        Some(record.clone())
+    );
+    let in_time = RefreshAttempt {
+        idle_lifetime: DAY,
+        ..plain(&token, created + DAY)
+    };
+    let used = store.refresh(&in_time).await.unwrap().unwrap();
+    assert_eq!(
+        used.expires_at,
+        created + 2 * DAY,
+        "the TTL moves with each use"
+    );
+}
+
+async fn ending_a_session_needs_its_credential_id(store: Arc<dyn Store>) {
+    let (first, _, token) = issued("usr_1", "app", "phone", 1);
+    let (second, _, _) = issued("usr_1", "app", "phone", 2);
+    store.put_refresh_token(&second).await.unwrap();
+    assert!(
+        !store.end_session(&first).await.unwrap(),
+        "a replaced session is not ended twice"
+    );
+    assert!(store.find_session(&token).await.unwrap().is_some());
+    assert!(store.end_session(&second).await.unwrap());
+    assert!(store.find_session(&token).await.unwrap().is_none());
 }
 
 macro_rules! store_contract {
@@ -250,4 +430,9 @@ store_contract!(
     each_app_and_device_has_its_own_record,
     revoking_by_token_removes_only_that_record,
     revoking_by_credential_id_is_scoped_to_the_user,
+    rotation_moves_the_session_to_the_successor,
+    a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time,
+    a_grandparent_is_refused_even_inside_the_leeway,
+    lifetimes_are_part_of_the_write_condition,
+    ending_a_session_needs_its_credential_id,
 );

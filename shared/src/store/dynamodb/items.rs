@@ -97,25 +97,58 @@ pub fn record_to_item(record: &RefreshTokenRecord) -> Item {
         ("credential_id".into(), s(record.credential_id.as_str())),
         ("client_id".into(), s(record.client_id.as_str())),
         ("device_name".into(), s(record.device.as_str())),
-        (
-            "token_hash".into(),
-            AttributeValue::B(record.token_hash.as_bytes().to_vec().into()),
-        ),
+        ("token_hash".into(), b(&record.token_hash)),
         ("scope".into(), s(record.scope.to_string())),
         ("created_at".into(), n(record.created_at)),
         ("last_used_at".into(), n(record.last_used_at)),
+        ("expires_at".into(), n(record.expires_at)),
     ]);
+    if let Some(prev) = &record.prev_hash {
+        item.insert("prev_hash".into(), b(prev));
+    }
+    if let Some(at) = record.rotated_at {
+        item.insert(slot_name(&record.token_hash), n(at));
+    }
     put_profile(&mut item, &record.profile);
     item
 }
 
+/// The attribute that holds when the token with this hash became current
+/// (`docs/design/refresh-rotation.md`).
+pub fn slot_name(hash: &TokenHash) -> String {
+    format!("rot_{}", hash.slot_tag())
+}
+
+/// A token hash as a binary attribute.
+pub fn b(hash: &TokenHash) -> AttributeValue {
+    AttributeValue::B(hash.as_bytes().to_vec().into())
+}
+
+fn get_hash(item: &Item, name: &'static str) -> Result<Option<TokenHash>, StoreError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .as_b()
+            .ok()
+            .and_then(|b| TokenHash::from_bytes(b.as_ref()))
+            .map(Some)
+            .ok_or(StoreError::Corrupt(name)),
+    }
+}
+
 /// An item as a refresh-token record.
 pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
-    let hash = item
-        .get("token_hash")
-        .and_then(|v| v.as_b().ok())
-        .and_then(|b| TokenHash::from_bytes(b.as_ref()))
-        .ok_or(StoreError::Corrupt("token_hash"))?;
+    let hash = get_hash(item, "token_hash")?.ok_or(StoreError::Corrupt("token_hash"))?;
+    let rotated_at = match item.get(&slot_name(&hash)) {
+        Some(value) => Some(
+            value
+                .as_n()
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .ok_or(StoreError::Corrupt("rot_"))?,
+        ),
+        None => None,
+    };
     Ok(RefreshTokenRecord {
         user_id: UserId::parse(get_s(item, "pk")?.to_owned())
             .map_err(|_| StoreError::Corrupt("pk"))?,
@@ -126,9 +159,12 @@ pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
         credential_id: CredentialId::parse(get_s(item, "credential_id")?.to_owned())
             .map_err(|_| StoreError::Corrupt("credential_id"))?,
         token_hash: hash,
+        prev_hash: get_hash(item, "prev_hash")?,
+        rotated_at,
         scope: Scope::parse(get_s(item, "scope")?).map_err(|_| StoreError::Corrupt("scope"))?,
         created_at: get_n(item, "created_at")?,
         last_used_at: get_n(item, "last_used_at")?,
+        expires_at: get_n(item, "expires_at")?,
         profile: get_profile(item),
     })
 }

@@ -9,7 +9,8 @@ use shared::http::{authorize, delegation};
 use shared::ids::{CredentialId, UserId};
 use shared::refresh_token::RefreshToken;
 use shared::store::{
-    DeviceCredentials, RefreshTokenIssuer, RefreshTokenRecord, RefreshTokenRedeemer, StoreError,
+    DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
+    RefreshTokenRedeemer, StoreError,
 };
 
 use super::harness::{form, send, Call, Gateway, Harness, CALLBACK, PASSWORD};
@@ -30,11 +31,19 @@ impl RefreshTokenIssuer for UnreachableStore {
 
 #[async_trait]
 impl RefreshTokenRedeemer for UnreachableStore {
-    async fn redeem(
+    async fn refresh(
+        &self,
+        _: &RefreshAttempt<'_>,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Err(down())
+    }
+    async fn find_session(
         &self,
         _: &RefreshToken,
-        _: u64,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Err(down())
+    }
+    async fn end_session(&self, _: &RefreshTokenRecord) -> Result<bool, StoreError> {
         Err(down())
     }
 }

@@ -109,15 +109,33 @@ async fn client_credentials_errors_follow_rfc_6749_section_5_2() {
 }
 
 #[tokio::test]
-async fn the_token_endpoint_answers_no_browser_preflight() {
+async fn the_token_endpoint_answers_a_preflight_only_for_registered_origins() {
     let harness = Harness::new().await;
-    let preflight = Call {
-        method: "OPTIONS",
-        path: "/oauth/token".into(),
-        ..Call::default()
-    }
-    .header("origin", super::harness::ORIGIN);
-    let reply = send(&harness.delegation(), Gateway::HttpApi, &preflight).await;
-    assert_eq!(reply.status, 405);
+    let preflight = |origin: &str| {
+        Call {
+            method: "OPTIONS",
+            path: "/oauth/token".into(),
+            ..Call::default()
+        }
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+    };
+    let reply = send(
+        &harness.delegation(),
+        Gateway::HttpApi,
+        &preflight(super::harness::ORIGIN),
+    )
+    .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(super::harness::ORIGIN)
+    );
+    let reply = send(
+        &harness.delegation(),
+        Gateway::HttpApi,
+        &preflight("https://evil.example"),
+    )
+    .await;
     assert!(reply.header("access-control-allow-origin").is_none());
 }

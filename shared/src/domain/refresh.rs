@@ -1,0 +1,118 @@
+//! Redeeming a refresh token (RFC 6749 §6) with rotation, retry leeway and
+//! reuse detection. See `docs/design/refresh-rotation.md`.
+
+use crate::app::Services;
+use crate::clients::Client;
+use crate::domain::now;
+use crate::error::OAuthError;
+use crate::refresh_token::{self, RefreshToken};
+use crate::secret::RefreshTokenValue;
+use crate::store::rotation::is_retry;
+use crate::store::{RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer};
+
+/// What the server answers for any token it won't honour; the same text for
+/// unknown, revoked, reused and foreign tokens, so it tells an attacker nothing.
+pub const UNKNOWN_TOKEN: &str = "Unknown or invalid refresh token.";
+/// How many generations back a reused token is recognised.
+const MAX_ANCESTRY: usize = 1_000;
+
+/// A redeemed refresh token.
+#[derive(Debug)]
+pub struct Redeemed {
+    /// The session, as the write left it.
+    pub record: RefreshTokenRecord,
+    /// The token the client must use from now on, when the client rotates.
+    pub successor: Option<RefreshTokenValue>,
+}
+
+fn invalid() -> OAuthError {
+    OAuthError::InvalidGrant(UNKNOWN_TOKEN.into())
+}
+
+/// Redeems `value` for `client` with one conditional write; on refusal, tells
+/// expiry from reuse and ends a reused session.
+pub async fn redeem(
+    services: &Services,
+    tokens: &dyn RefreshTokenRedeemer,
+    client: &Client,
+    value: &RefreshTokenValue,
+) -> Result<Redeemed, OAuthError> {
+    let token = refresh_token::parse(value).map_err(|_| invalid())?;
+    if token.client_id != client.client_id || !client.refresh_tokens {
+        return Err(invalid());
+    }
+    let policy = client.refresh_policy();
+    let key = services.signer.key().rotation_key();
+    let successor = policy.rotate.then(|| token.successor(key));
+    let attempt = RefreshAttempt {
+        token: &token,
+        successor: successor.as_ref().map(|s| s.hash.clone()),
+        now: now(),
+        leeway: policy.leeway,
+        absolute_lifetime: policy.absolute_lifetime,
+        idle_lifetime: policy.idle_lifetime,
+    };
+    match tokens.refresh(&attempt).await? {
+        Some(record) => {
+            tracing::info!(
+                credential_id = %record.credential_id,
+                client_id = %client.client_id,
+                rotated = successor.is_some(),
+                "refresh token used"
+            );
+            Ok(Redeemed {
+                record,
+                successor: successor.map(|s| s.value()),
+            })
+        }
+        None => Err(refused(services, tokens, &attempt).await?),
+    }
+}
+
+/// After a refused write: reads the session once and decides what to answer.
+async fn refused(
+    services: &Services,
+    tokens: &dyn RefreshTokenRedeemer,
+    attempt: &RefreshAttempt<'_>,
+) -> Result<OAuthError, OAuthError> {
+    let Some(record) = tokens.find_session(attempt.token).await? else {
+        return Ok(invalid());
+    };
+    if record.token_hash.matches(&attempt.token.hash) || is_retry(&record, attempt) {
+        tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
+        return Ok(OAuthError::InvalidGrant(
+            "The refresh token has expired.".into(),
+        ));
+    }
+    if is_ancestor(services, attempt.token, &record) {
+        let ended = tokens.end_session(&record).await?;
+        tracing::warn!(
+            target: "security",
+            event = "refresh_token_reuse",
+            credential_id = %record.credential_id,
+            client_id = %record.client_id,
+            user_id = %record.user_id,
+            session_revoked = ended,
+            "a rotated-out refresh token was presented after the leeway; the session is revoked"
+        );
+    }
+    Ok(invalid())
+}
+
+/// Whether `token` is an earlier generation of the record's current token.
+fn is_ancestor(services: &Services, token: &RefreshToken, record: &RefreshTokenRecord) -> bool {
+    let key = services.signer.key().rotation_key();
+    let mut generation = token.clone();
+    for _ in 0..MAX_ANCESTRY {
+        let known = record.token_hash.matches(&generation.hash)
+            || record
+                .prev_hash
+                .as_ref()
+                .is_some_and(|prev| prev.matches(&generation.hash));
+        if known {
+            return true;
+        }
+        generation = generation.successor(key);
+    }
+    false
+}

@@ -1,0 +1,62 @@
+//! Starting a refresh-token session: one record per app, user and device,
+//! bound to the first token of its rotation chain.
+
+use crate::clients::Client;
+use crate::domain::random_hex;
+use crate::error::OAuthError;
+use crate::ids::{CredentialId, DeviceName, Scope, UserId};
+use crate::jwt::Profile;
+use crate::refresh_token;
+use crate::secret::RefreshTokenValue;
+use crate::store::{RefreshTokenIssuer, RefreshTokenRecord};
+
+/// A new random credential id, `dcr_` and 32 hex digits.
+pub fn new_credential_id() -> Result<CredentialId, OAuthError> {
+    CredentialId::parse(format!("dcr_{}", random_hex(16)?))
+        .map_err(|_| OAuthError::ServerError("credential id".into()))
+}
+
+/// Who and what a new session is for.
+pub struct NewSession<'a> {
+    /// The user.
+    pub user_id: &'a UserId,
+    /// The profile captured at sign-in.
+    pub profile: &'a Profile,
+    /// The device.
+    pub device: &'a DeviceName,
+    /// The granted scope.
+    pub scope: &'a Scope,
+    /// The credential id (chosen earlier for the code flow).
+    pub credential_id: CredentialId,
+}
+
+/// Writes the session's record (replacing any earlier one for the same app,
+/// user and device) and returns its first refresh token.
+pub async fn start(
+    tokens: &dyn RefreshTokenIssuer,
+    client: &Client,
+    session: NewSession<'_>,
+    now: u64,
+) -> Result<RefreshTokenValue, OAuthError> {
+    let (value, token_hash) =
+        refresh_token::mint(session.user_id, &client.client_id, session.device)
+            .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
+    let policy = client.refresh_policy();
+    let record = RefreshTokenRecord {
+        user_id: session.user_id.clone(),
+        client_id: client.client_id.clone(),
+        device: session.device.clone(),
+        credential_id: session.credential_id,
+        token_hash,
+        prev_hash: None,
+        rotated_at: None,
+        scope: session.scope.clone(),
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
+        profile: session.profile.clone(),
+    };
+    tokens.put_refresh_token(&record).await?;
+    tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token issued");
+    Ok(value)
+}

@@ -1,0 +1,91 @@
+//! The refresh as one conditional `UpdateItem`: the DynamoDB form of
+//! `store::rotation` (`docs/design/refresh-rotation.md`).
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::items::{b, record_from_item, slot_name};
+use super::{conditional, unavailable, DynamoStore};
+use crate::refresh_token::RefreshToken;
+use crate::store::{
+    device_sort_key, RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer, StoreError,
+};
+
+/// Both lifetimes, as a condition.
+const ALIVE: &str = "created_at >= :created_cutoff AND last_used_at >= :idle_cutoff";
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+#[async_trait]
+impl RefreshTokenRedeemer for DynamoStore {
+    async fn refresh(
+        &self,
+        attempt: &RefreshAttempt<'_>,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let [pk, sk] = Self::token_key(attempt.token);
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .expression_attribute_values(":presented", Self::hash_value(attempt.token))
+            .expression_attribute_values(":now", n(attempt.now))
+            .expression_attribute_values(":exp", n(attempt.expires_at()))
+            .expression_attribute_values(":created_cutoff", n(attempt.created_cutoff()))
+            .expression_attribute_values(":idle_cutoff", n(attempt.idle_cutoff()))
+            .return_values(ReturnValue::AllNew);
+        let update = match &attempt.successor {
+            None => update
+                .condition_expression(format!("token_hash = :presented AND {ALIVE}"))
+                .update_expression("SET last_used_at = :now, expires_at = :exp"),
+            Some(next) => update
+                .condition_expression(format!(
+                    "(token_hash = :presented OR (prev_hash = :presented AND token_hash = :next \
+                     AND #next_slot >= :leeway_cutoff)) AND {ALIVE}"
+                ))
+                .update_expression(
+                    "SET token_hash = :next, prev_hash = :presented, last_used_at = :now, \
+                     expires_at = :exp, #next_slot = if_not_exists(#next_slot, :now) \
+                     REMOVE #prev_slot",
+                )
+                .expression_attribute_names("#next_slot", slot_name(next))
+                .expression_attribute_names("#prev_slot", slot_name(&attempt.token.hash))
+                .expression_attribute_values(":next", b(next))
+                .expression_attribute_values(":leeway_cutoff", n(attempt.leeway_cutoff())),
+        };
+        match conditional(update.send().await)? {
+            Some(output) => output.attributes.as_ref().map(record_from_item).transpose(),
+            None => Ok(None),
+        }
+    }
+
+    async fn find_session(
+        &self,
+        token: &RefreshToken,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let [pk, sk] = Self::token_key(token);
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.as_ref().map(record_from_item).transpose()
+    }
+
+    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError> {
+        self.delete_credential(
+            &record.user_id,
+            device_sort_key(&record.client_id, &record.device),
+            &record.credential_id,
+        )
+        .await
+    }
+}
