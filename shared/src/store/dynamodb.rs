@@ -81,6 +81,25 @@ impl DynamoStore {
         items::b(&token.hash)
     }
 
+    /// One item by a strongly consistent read.
+    async fn get_item(
+        &self,
+        key: [(String, AttributeValue); 2],
+    ) -> Result<Option<items::Item>, StoreError> {
+        let [pk, sk] = key;
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.item)
+    }
+
     /// Deletes a refresh-token record if it still has this credential id.
     async fn delete_credential(
         &self,
@@ -106,21 +125,12 @@ impl DynamoStore {
 #[async_trait]
 impl UserDirectory for DynamoStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let [pk, sk] = Self::key(
+        let key = Self::key(
             items::login_pk(&normalize_username(username)),
             items::LOGIN_SK.to_owned(),
         );
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.as_ref().map(user_from_item).transpose()
+        let item = self.get_item(key).await?;
+        item.as_ref().map(user_from_item).transpose()
     }
 
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {

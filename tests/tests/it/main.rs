@@ -11,4 +11,5 @@ mod dynalite;
 mod e2e;
 mod handlers;
 mod helpers;
+mod rotation;
 mod store_contract;

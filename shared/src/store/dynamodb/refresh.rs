@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::items::{b, record_from_item, slot_name};
-use super::{conditional, unavailable, DynamoStore};
+use super::{conditional, DynamoStore};
 use crate::refresh_token::RefreshToken;
 use crate::store::{
     device_sort_key, RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer, StoreError,
@@ -66,18 +66,8 @@ impl RefreshTokenRedeemer for DynamoStore {
         &self,
         token: &RefreshToken,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-        let [pk, sk] = Self::token_key(token);
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.as_ref().map(record_from_item).transpose()
+        let item = self.get_item(Self::token_key(token)).await?;
+        item.as_ref().map(record_from_item).transpose()
     }
 
     async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError> {

@@ -33,6 +33,7 @@ pub struct Harness {
 fn clients_json() -> String {
     let admin = hash_client_secret(&ClientSecret::new("admin-secret"));
     let reader = hash_client_secret(&ClientSecret::new("reader-secret"));
+    let app = hash_client_secret(&ClientSecret::new("app-secret"));
     json!([
         {"client_id": "web", "name": "Web <App>", "callbacks": [CALLBACK], "web_origins": [ORIGIN],
          "refresh_tokens": true, "delegation_targets": ["api-client"]},
@@ -43,7 +44,12 @@ fn clients_json() -> String {
         {"client_id": "admin", "name": "Admin", "client_secret_hash": admin, "grant_types": ["client_credentials"],
          "scopes": ["read:device_credentials", "delete:device_credentials"]},
         {"client_id": "reader", "name": "Reader", "client_secret_hash": reader, "grant_types": ["client_credentials"],
-         "scopes": ["read:device_credentials"]}
+         "scopes": ["read:device_credentials"]},
+        {"client_id": "confidential-app", "name": "Server app", "client_secret_hash": app,
+         "callbacks": [CALLBACK], "refresh_tokens": true,
+         "grant_types": ["implicit", "authorization_code", "refresh_token"]},
+        {"client_id": "zero-leeway", "name": "Strict app", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "refresh_token_policy": {"leeway_seconds": 0}}
     ])
     .to_string()
 }
@@ -126,9 +132,19 @@ impl Harness {
 
     /// The fragment of a successful sign-in of Ana on `device` for the web client.
     pub async fn tokens_for(&self, login: &str, device: &str) -> HashMap<String, String> {
+        self.tokens_of_client("web", login, device).await
+    }
+
+    /// The fragment of a successful implicit sign-in for `client`.
+    pub async fn tokens_of_client(
+        &self,
+        client: &str,
+        login: &str,
+        device: &str,
+    ) -> HashMap<String, String> {
         let query = form(&[
             ("response_type", "token"),
-            ("client_id", "web"),
+            ("client_id", client),
             ("redirect_uri", CALLBACK),
             ("scope", "openid profile email offline_access"),
             ("device", device),

@@ -4,6 +4,7 @@ mod authorize;
 mod delegation;
 mod events;
 mod harness;
+mod refresh_grant;
 mod revoke;
 mod store_down;
 mod token;
