@@ -108,15 +108,14 @@ pub async fn build(
 
 /// All routes of the three functions, merged, plus the demo `/callback` page.
 pub fn router(services: Arc<Services>, store: Arc<dyn Store>) -> Router {
-    let authorize = authorize::routes(authorize::AuthorizeState {
-        services: services.clone(),
-        users: store.clone(),
-        tokens: store.clone(),
-    });
-    let delegation = delegation::routes(delegation::DelegationState {
-        services: services.clone(),
-        tokens: store.clone(),
-    });
+    let authorize = authorize::routes(authorize::AuthorizeState::new(
+        services.clone(),
+        store.clone(),
+    ));
+    let delegation = delegation::routes(delegation::DelegationState::new(
+        services.clone(),
+        store.clone(),
+    ));
     let revoke = revoke::routes(revoke::RevokeState {
         services,
         credentials: store,

@@ -6,10 +6,5 @@ use shared::http::authorize::{router, AuthorizeState};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let (services, store) = shared::app::cold_start().await?;
-    let state = AuthorizeState {
-        services,
-        users: store.clone(),
-        tokens: store,
-    };
-    lambda_http::run(router(state)).await
+    lambda_http::run(router(AuthorizeState::new(services, store))).await
 }

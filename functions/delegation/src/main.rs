@@ -6,9 +6,5 @@ use shared::http::delegation::{router, DelegationState};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let (services, store) = shared::app::cold_start().await?;
-    lambda_http::run(router(DelegationState {
-        services,
-        tokens: store,
-    }))
-    .await
+    lambda_http::run(router(DelegationState::new(services, store))).await
 }

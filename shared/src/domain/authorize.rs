@@ -1,6 +1,6 @@
-//! The authorization endpoint's rules (RFC 6749 §4.2, the implicit grant, as
-//! the classic API used it): validate the client and callback before anything
-//! else, then the request, then sign the user in and issue the tokens.
+//! The authorization endpoint's rules: the implicit grant (RFC 6749 §4.2) as
+//! the classic API used it, and the code grant with PKCE (§4.1, RFC 7636).
+//! Validate the client and callback before anything else, then the request.
 
 use url::form_urlencoded::Serializer;
 
@@ -45,9 +45,22 @@ pub fn locate_callback<'a>(
     })
 }
 
+/// What the client asked `/authorize` to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseType {
+    /// Tokens in the fragment (RFC 6749 §4.2).
+    Token,
+    /// A code in the query (RFC 6749 §4.1).
+    Code,
+}
+
 /// A validated authorization request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationRequest {
+    /// `token` or `code`.
+    pub response_type: ResponseType,
+    /// The PKCE S256 challenge (RFC 7636 §4.3), code flow only.
+    pub code_challenge: Option<String>,
     /// The client.
     pub client_id: String,
     /// The validated callback.
@@ -71,18 +84,30 @@ pub struct RedirectError {
     pub state: Option<String>,
     /// The error.
     pub error: OAuthError,
+    /// Whether the error goes in the query (code flow) or the fragment.
+    pub in_query: bool,
+}
+
+/// `uri` with `params` appended to its query (RFC 6749 §3.1.2: an existing
+/// query is kept) or set as its fragment.
+pub fn with_params(uri: &str, params: &str, in_query: bool) -> String {
+    match (in_query, uri.contains('?')) {
+        (true, true) => format!("{uri}&{params}"),
+        (true, false) => format!("{uri}?{params}"),
+        (false, _) => format!("{uri}#{params}"),
+    }
 }
 
 impl RedirectError {
-    /// `redirect_uri#error=…&error_description=…&state=…`.
+    /// `redirect_uri#error=…&error_description=…&state=…` (`?` in the code flow).
     pub fn location(&self) -> String {
-        let mut fragment = Serializer::new(String::new());
-        fragment.append_pair("error", self.error.code());
-        fragment.append_pair("error_description", &self.error.description());
+        let mut params = Serializer::new(String::new());
+        params.append_pair("error", self.error.code());
+        params.append_pair("error_description", &self.error.description());
         if let Some(state) = &self.state {
-            fragment.append_pair("state", state);
+            params.append_pair("state", state);
         }
-        format!("{}#{}", self.redirect_uri, fragment.finish())
+        with_params(&self.redirect_uri, &params.finish(), self.in_query)
     }
 }
 
@@ -91,17 +116,23 @@ pub fn parse_request(
     params: &Params,
     callback: &Callback<'_>,
 ) -> Result<AuthorizationRequest, RedirectError> {
+    let in_query = matches!(params.get("response_type"), Ok(Some("code")));
     let fail = |state: Option<String>, error| RedirectError {
         redirect_uri: callback.redirect_uri.clone(),
         state,
         error,
+        in_query,
     };
     let state = params
         .get("state")
         .map_err(|e| fail(None, e))?
         .map(str::to_owned);
     let fail = |error| fail(state.clone(), error);
-    check_response_type(params, callback.client).map_err(fail)?;
+    let response_type = check_response_type(params, callback.client).map_err(fail)?;
+    let code_challenge = match response_type {
+        ResponseType::Code => pkce_challenge(params, callback.client).map_err(fail)?,
+        ResponseType::Token => None,
+    };
     let scope = parse_scope(params, callback.client).map_err(fail)?;
     let nonce = bounded(params, "nonce", MAX_NONCE_LEN).map_err(fail)?;
     let device = match params.get("device").map_err(fail)? {
@@ -122,6 +153,8 @@ pub fn parse_request(
         )));
     }
     Ok(AuthorizationRequest {
+        response_type,
+        code_challenge,
         client_id: callback.client.client_id.to_string(),
         redirect_uri: callback.redirect_uri.clone(),
         scope,
@@ -131,14 +164,40 @@ pub fn parse_request(
     })
 }
 
-fn check_response_type(params: &Params, client: &Client) -> Result<(), OAuthError> {
-    match params.require("response_type")? {
-        "token" if client.allows_grant(GrantType::Implicit) => Ok(()),
-        "token" => Err(OAuthError::UnauthorizedClient(
-            "This client may not use the implicit flow.".into(),
+fn check_response_type(params: &Params, client: &Client) -> Result<ResponseType, OAuthError> {
+    let (response_type, grant) = match params.require("response_type")? {
+        "token" => (ResponseType::Token, GrantType::Implicit),
+        "code" => (ResponseType::Code, GrantType::AuthorizationCode),
+        _ => {
+            return Err(OAuthError::UnsupportedResponseType(
+                "response_type must be code or token.".into(),
+            ))
+        }
+    };
+    if !client.allows_grant(grant) {
+        return Err(OAuthError::UnauthorizedClient(
+            "This client may not use this response_type.".into(),
+        ));
+    }
+    Ok(response_type)
+}
+
+/// RFC 7636 §4.3: S256 only (`plain` is refused); required for public clients.
+fn pkce_challenge(params: &Params, client: &Client) -> Result<Option<String>, OAuthError> {
+    let challenge = params.get("code_challenge")?;
+    match (challenge, params.get("code_challenge_method")?) {
+        (None, None) if client.is_confidential() => Ok(None),
+        (None, _) => Err(OAuthError::InvalidRequest(
+            "PKCE is required: send code_challenge with code_challenge_method=S256.".into(),
         )),
-        _ => Err(OAuthError::UnsupportedResponseType(
-            "Only response_type=token is supported.".into(),
+        (Some(_), method) if method != Some("S256") => Err(OAuthError::InvalidRequest(
+            "code_challenge_method must be S256.".into(),
+        )),
+        (Some(challenge), _) if crate::domain::pkce::is_valid_challenge(challenge) => {
+            Ok(Some(challenge.to_owned()))
+        }
+        (Some(_), _) => Err(OAuthError::InvalidRequest(
+            "code_challenge must be 43 base64url characters (S256).".into(),
         )),
     }
 }
@@ -174,8 +233,12 @@ fn bounded(params: &Params, name: &str, max: usize) -> Result<Option<String>, OA
 impl AuthorizationRequest {
     /// The request as the hidden fields of the login form.
     pub fn hidden_fields(&self) -> Vec<(&'static str, String)> {
+        let response_type = match self.response_type {
+            ResponseType::Token => "token",
+            ResponseType::Code => "code",
+        };
         let mut fields = vec![
-            ("response_type", "token".to_owned()),
+            ("response_type", response_type.to_owned()),
             ("client_id", self.client_id.clone()),
             ("redirect_uri", self.redirect_uri.clone()),
             ("scope", self.scope.to_string()),
@@ -188,6 +251,10 @@ impl AuthorizationRequest {
         );
         if let Some(device) = &self.device {
             fields.push(("device", device.to_string()));
+        }
+        if let Some(challenge) = &self.code_challenge {
+            fields.push(("code_challenge", challenge.clone()));
+            fields.push(("code_challenge_method", "S256".to_owned()));
         }
         fields
     }

@@ -2,11 +2,13 @@
 
 pub mod authorize;
 pub mod client_auth;
+pub mod code_grant;
 pub mod credentials;
 pub mod delegation;
 pub mod implicit_grant;
 pub mod login_form;
 pub mod password;
+pub mod pkce;
 pub mod refresh;
 pub mod session;
 pub mod token;

@@ -85,7 +85,7 @@ async fn refused(
         ));
     }
     if is_ancestor(services, attempt.token, &record) {
-        let ended = tokens.end_session(&record).await?;
+        let ended = tokens.end_session(record.session()).await?;
         tracing::warn!(
             target: "security",
             event = "refresh_token_reuse",

@@ -1,5 +1,6 @@
 //! The authorize function's routes: `GET /authorize` shows the login page,
-//! `POST /authorize` signs in and redirects with the tokens (RFC 6749 §4.2),
+//! `POST /authorize` signs in and redirects with the tokens (RFC 6749 §4.2)
+//! or a code (§4.1),
 //! and `GET /.well-known/jwks.json` publishes the public keys (RFC 7517).
 
 use std::sync::Arc;
@@ -13,7 +14,10 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::app::Services;
-use crate::domain::authorize::{locate_callback, parse_request, AuthorizationRequest, Callback};
+use crate::domain::authorize::{
+    locate_callback, parse_request, AuthorizationRequest, Callback, ResponseType,
+};
+use crate::domain::code_grant;
 use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
 use crate::domain::{now, random_hex};
@@ -22,7 +26,7 @@ use crate::http::html::{error_page, login_page, page, LoginPage};
 use crate::http::params::{BodyKind, Params};
 use crate::http::{finish_api_router, read_params};
 use crate::secret::Password;
-use crate::store::{RefreshTokenIssuer, UserDirectory};
+use crate::store::{AuthorizationCodes, RefreshTokenIssuer, Store, UserDirectory};
 
 /// The cookie that binds a login form to the browser that loaded it.
 const FORM_COOKIE: &str = "oa_login";
@@ -36,6 +40,20 @@ pub struct AuthorizeState {
     pub users: Arc<dyn UserDirectory>,
     /// Where new refresh-token records are written.
     pub tokens: Arc<dyn RefreshTokenIssuer>,
+    /// Where authorization codes are stored.
+    pub codes: Arc<dyn AuthorizationCodes>,
+}
+
+impl AuthorizeState {
+    /// The state over one store.
+    pub fn new(services: Arc<Services>, store: Arc<dyn Store>) -> Self {
+        Self {
+            services,
+            users: store.clone(),
+            tokens: store.clone(),
+            codes: store,
+        }
+    }
 }
 
 /// The authorize function's router, as it runs on Lambda.
@@ -142,16 +160,20 @@ async fn submit_login(
         Ok(None) => return again("Wrong email or password.", StatusCode::UNAUTHORIZED),
         Err(err) => return error_page(&err),
     };
-    match grant(
-        &state.services,
-        state.tokens.as_ref(),
-        callback.client,
-        &user,
-        &request,
-    )
-    .await
-    {
-        Ok(granted) => redirect(&granted.location(&request)),
+    let location = match request.response_type {
+        ResponseType::Code => code_grant::issue(state.codes.as_ref(), &user, &request).await,
+        ResponseType::Token => grant(
+            &state.services,
+            state.tokens.as_ref(),
+            callback.client,
+            &user,
+            &request,
+        )
+        .await
+        .map(|granted| granted.location(&request)),
+    };
+    match location {
+        Ok(location) => redirect(&location),
         Err(err) => error_page(&err),
     }
 }

@@ -1,5 +1,6 @@
 //! The delegation function's routes: the classic `POST /delegation`, and
-//! `POST /oauth/token` (RFC 6749 §3.2) with the client credentials grant.
+//! `POST /oauth/token` (RFC 6749 §3.2) with the code, refresh token and
+//! client credentials grants.
 
 use std::sync::Arc;
 
@@ -14,12 +15,13 @@ use axum::Router;
 use crate::app::Services;
 use crate::clients::Client;
 use crate::domain::client_auth::{authenticate, presented_client};
+use crate::domain::code_grant::{exchange, CodeStores};
 use crate::domain::delegation::delegate;
 use crate::domain::token::{client_credentials, refresh_grant};
 use crate::error::OAuthError;
 use crate::http::params::{BodyKind, Params};
 use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
-use crate::store::RefreshTokenRedeemer;
+use crate::store::{AuthorizationCodes, RefreshTokenIssuer, RefreshTokenRedeemer, Store};
 
 /// What the delegation handlers need.
 #[derive(Clone)]
@@ -28,10 +30,27 @@ pub struct DelegationState {
     pub services: Arc<Services>,
     /// Where refresh tokens are checked.
     pub tokens: Arc<dyn RefreshTokenRedeemer>,
+    /// Where the code grant starts sessions.
+    pub issuer: Arc<dyn RefreshTokenIssuer>,
+    /// Where authorization codes are used up.
+    pub codes: Arc<dyn AuthorizationCodes>,
+}
+
+impl DelegationState {
+    /// The state over one store.
+    pub fn new(services: Arc<Services>, store: Arc<dyn Store>) -> Self {
+        Self {
+            services,
+            tokens: store.clone(),
+            issuer: store.clone(),
+            codes: store,
+        }
+    }
 }
 
 /// The grants `/oauth/token` runs (RFC 6749 §4.1.3, §4.4, §6).
-pub const SUPPORTED_GRANTS: [&str; 2] = ["refresh_token", "client_credentials"];
+pub const SUPPORTED_GRANTS: [&str; 3] =
+    ["authorization_code", "refresh_token", "client_credentials"];
 
 /// The delegation function's router, as it runs on Lambda.
 pub fn router(state: DelegationState) -> Router {
@@ -98,6 +117,14 @@ async fn token(
         let client = authenticate(&state.services.clients, &presented)?;
         let services = &state.services;
         match grant {
+            "authorization_code" => {
+                let stores = CodeStores {
+                    codes: state.codes.as_ref(),
+                    issuer: state.issuer.as_ref(),
+                    sessions: state.tokens.as_ref(),
+                };
+                exchange(services, &stores, client, &params).await
+            }
             "refresh_token" => {
                 refresh_grant(services, state.tokens.as_ref(), client, &params).await
             }

@@ -3,6 +3,7 @@
 //! the same table under `pk = username#<login>`, `sk = user`.
 //! See `docs/design/table-layout.md`. Item conversion stays in this module.
 
+mod codes;
 mod items;
 mod refresh;
 mod setup;

@@ -7,12 +7,12 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    device_sort_key, normalize_username, rotation, DeviceCredentials, RefreshAttempt,
-    RefreshTokenIssuer, RefreshTokenRecord, RefreshTokenRedeemer, StoreError, UserDirectory,
-    UserRecord,
+    device_sort_key, normalize_username, rotation, AuthorizationCodes, CodeRecord,
+    DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
+    RefreshTokenRedeemer, SessionRef, StoreError, UserDirectory, UserRecord,
 };
 use crate::ids::{CredentialId, UserId};
-use crate::refresh_token::RefreshToken;
+use crate::refresh_token::{RefreshToken, TokenHash};
 
 type RecordKey = (UserId, String);
 
@@ -22,6 +22,8 @@ pub struct MemoryStore {
     tokens: Mutex<HashMap<RecordKey, RefreshTokenRecord>>,
     /// Users by normalized login name.
     users: Mutex<HashMap<String, UserRecord>>,
+    /// Authorization codes by hash.
+    codes: Mutex<HashMap<[u8; 32], CodeRecord>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
@@ -93,15 +95,15 @@ impl RefreshTokenRedeemer for MemoryStore {
         Ok(lock(&self.tokens)?.get(&key_of(token)).cloned())
     }
 
-    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError> {
+    async fn end_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
         let mut tokens = lock(&self.tokens)?;
         let key = (
-            record.user_id.clone(),
-            device_sort_key(&record.client_id, &record.device),
+            session.user_id.clone(),
+            device_sort_key(session.client_id, session.device),
         );
         let matches = tokens
             .get(&key)
-            .is_some_and(|r| r.credential_id == record.credential_id);
+            .is_some_and(|r| &r.credential_id == session.credential_id);
         if matches {
             tokens.remove(&key);
         }
@@ -148,5 +150,32 @@ impl DeviceCredentials for MemoryStore {
         let before = tokens.len();
         tokens.retain(|(user, _), record| !(user == user_id && &record.credential_id == id));
         Ok(tokens.len() < before)
+    }
+}
+
+#[async_trait]
+impl AuthorizationCodes for MemoryStore {
+    async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError> {
+        lock(&self.codes)?.insert(*code.code_hash.as_bytes(), code.clone());
+        Ok(())
+    }
+
+    async fn consume_code(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        let mut codes = lock(&self.codes)?;
+        match codes.get_mut(code_hash.as_bytes()) {
+            Some(code) if code.used_at.is_none() && code.expires_at >= now => {
+                code.used_at = Some(now);
+                Ok(Some(code.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<CodeRecord>, StoreError> {
+        Ok(lock(&self.codes)?.get(code_hash.as_bytes()).cloned())
     }
 }

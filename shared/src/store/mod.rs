@@ -2,6 +2,7 @@
 //! function uses to reach them. DynamoDB is the real implementation; the
 //! in-memory one is the zero-setup default of the local server.
 
+pub mod codes;
 pub mod dynamodb;
 pub mod memory;
 pub mod rotation;
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
+pub use codes::{AuthorizationCodes, CodeGrant, CodeRecord};
 pub use rotation::RefreshAttempt;
 
 /// A failure to reach or read the store. It never holds token values or hashes.
@@ -52,6 +54,32 @@ pub struct RefreshTokenRecord {
     pub expires_at: u64,
     /// Profile claims captured at sign-in, so a refresh needs no second read.
     pub profile: Profile,
+}
+
+impl RefreshTokenRecord {
+    /// The record as a session reference.
+    pub fn session(&self) -> SessionRef<'_> {
+        SessionRef {
+            user_id: &self.user_id,
+            client_id: &self.client_id,
+            device: &self.device,
+            credential_id: &self.credential_id,
+        }
+    }
+}
+
+/// Names one session (app, user and device) and the credential id it must
+/// still have for an operation to touch it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRef<'a> {
+    /// The user.
+    pub user_id: &'a UserId,
+    /// The app.
+    pub client_id: &'a ClientId,
+    /// The device.
+    pub device: &'a DeviceName,
+    /// The credential id.
+    pub credential_id: &'a CredentialId,
 }
 
 /// The sort key of a refresh-token record: `rt#<client_id>#<device>`.
@@ -125,7 +153,7 @@ pub trait RefreshTokenRedeemer: Send + Sync {
         token: &RefreshToken,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
     /// Deletes the record if it still has this credential id.
-    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError>;
+    async fn end_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError>;
 }
 
 /// Listing and revoking a user's credentials (revoke function).
@@ -149,8 +177,15 @@ pub trait DeviceCredentials: Send + Sync {
 
 /// Everything a store offers; both implementations pass the same contract tests.
 pub trait Store:
-    UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials
+    UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials + AuthorizationCodes
 {
 }
 
-impl<T: UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials> Store for T {}
+impl<T> Store for T where
+    T: UserDirectory
+        + RefreshTokenIssuer
+        + RefreshTokenRedeemer
+        + DeviceCredentials
+        + AuthorizationCodes
+{
+}

@@ -7,11 +7,14 @@ use shared::domain::password::hash_password;
 use shared::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use shared::jwt::Profile;
 use shared::keys::{parse_algorithm, SigningKey};
+use shared::refresh_token::TokenHash;
 use shared::refresh_token::{self, RefreshToken};
 use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
-use shared::store::{PasswordHash, RefreshAttempt, RefreshTokenRecord, Store, UserRecord};
+use shared::store::{
+    CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Store, UserRecord,
+};
 
 use crate::dynalite::fresh_table;
 
@@ -391,12 +394,69 @@ async fn ending_a_session_needs_its_credential_id(store: Arc<dyn Store>) {
     let (second, _, _) = issued("usr_1", "app", "phone", 2);
     store.put_refresh_token(&second).await.unwrap();
     assert!(
-        !store.end_session(&first).await.unwrap(),
+        !store.end_session(first.session()).await.unwrap(),
         "a replaced session is not ended twice"
     );
     assert!(store.find_session(&token).await.unwrap().is_some());
-    assert!(store.end_session(&second).await.unwrap());
+    assert!(store.end_session(second.session()).await.unwrap());
     assert!(store.find_session(&token).await.unwrap().is_none());
+}
+
+fn code(n: u8, expires_at: u64) -> CodeRecord {
+    CodeRecord {
+        code_hash: TokenHash::from_bytes(&[n; 32]).unwrap(),
+        grant: CodeGrant {
+            client_id: ClientId::parse("app".into()).unwrap(),
+            redirect_uri: "https://app.example/cb?x=1".into(),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            user_id: UserId::parse("usr_1".into()).unwrap(),
+            scope: "openid offline_access".into(),
+            device: Some(DeviceName::parse("Pixel \"9\"".into()).unwrap()),
+            nonce: Some("n".into()),
+            profile: Profile {
+                name: Some("Ana".into()),
+                email: None,
+                email_verified: Some(true),
+            },
+            credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
+        },
+        expires_at,
+        used_at: None,
+    }
+}
+
+async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
+    let issued = code(1, 1_000);
+    store.put_code(&issued).await.unwrap();
+    let used = store
+        .consume_code(&issued.code_hash, 990)
+        .await
+        .unwrap()
+        .expect("the first use succeeds");
+    assert_eq!(used.used_at, Some(990));
+    assert_eq!(used.grant, issued.grant, "the grant round-trips");
+    assert!(store
+        .consume_code(&issued.code_hash, 991)
+        .await
+        .unwrap()
+        .is_none());
+    let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
+    assert_eq!(found.used_at, Some(990), "a replay can be recognised");
+    let unknown = TokenHash::from_bytes(&[9; 32]).unwrap();
+    assert!(store.consume_code(&unknown, 990).await.unwrap().is_none());
+    assert!(store.find_code(&unknown).await.unwrap().is_none());
+}
+
+async fn an_expired_code_is_refused_and_stays_unused(store: Arc<dyn Store>) {
+    let issued = code(2, 1_000);
+    store.put_code(&issued).await.unwrap();
+    assert!(store
+        .consume_code(&issued.code_hash, 1_001)
+        .await
+        .unwrap()
+        .is_none());
+    let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
+    assert_eq!(found.used_at, None);
 }
 
 macro_rules! store_contract {
@@ -435,4 +495,6 @@ store_contract!(
     a_grandparent_is_refused_even_inside_the_leeway,
     lifetimes_are_part_of_the_write_condition,
     ending_a_session_needs_its_credential_id,
+    a_code_is_used_up_by_its_first_use,
+    an_expired_code_is_refused_and_stays_unused,
 );

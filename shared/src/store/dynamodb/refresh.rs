@@ -8,7 +8,8 @@ use super::items::{b, record_from_item, slot_name};
 use super::{conditional, DynamoStore};
 use crate::refresh_token::RefreshToken;
 use crate::store::{
-    device_sort_key, RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer, StoreError,
+    device_sort_key, RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer, SessionRef,
+    StoreError,
 };
 
 /// Both lifetimes, as a condition.
@@ -70,11 +71,11 @@ impl RefreshTokenRedeemer for DynamoStore {
         item.as_ref().map(record_from_item).transpose()
     }
 
-    async fn end_session(&self, record: &RefreshTokenRecord) -> Result<bool, StoreError> {
+    async fn end_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
         self.delete_credential(
-            &record.user_id,
-            device_sort_key(&record.client_id, &record.device),
-            &record.credential_id,
+            session.user_id,
+            device_sort_key(session.client_id, session.device),
+            session.credential_id,
         )
         .await
     }

@@ -167,7 +167,7 @@ async fn request_errors_go_back_in_the_fragment_with_the_state() {
             "invalid_request",
         ),
         (
-            query(&[("response_type", "code"), ("state", "st")]),
+            query(&[("response_type", "id_token"), ("state", "st")]),
             "unsupported_response_type",
         ),
         (

@@ -161,6 +161,18 @@ impl Reply {
             .collect()
     }
 
+    /// The target and query parameters of the Location header, which must
+    /// have no fragment (the code flow's redirect).
+    pub fn redirect_query(&self) -> (String, HashMap<String, String>) {
+        let location = self.header("location").expect("a Location header");
+        assert!(!location.contains('#'), "no fragment in {location}");
+        let (target, query) = location.split_once('?').expect("a query");
+        let params = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        (target.to_owned(), params)
+    }
+
     /// The hidden inputs of a rendered login form.
     pub fn hidden_fields(&self) -> Vec<(String, String)> {
         hidden_fields(&self.body)

@@ -88,18 +88,17 @@ impl Harness {
     }
 
     pub fn authorize(&self) -> Router {
-        authorize::router(authorize::AuthorizeState {
-            services: self.services.clone(),
-            users: self.store.clone(),
-            tokens: self.store.clone(),
-        })
+        authorize::router(authorize::AuthorizeState::new(
+            self.services.clone(),
+            self.store.clone(),
+        ))
     }
 
     pub fn delegation(&self) -> Router {
-        delegation::router(delegation::DelegationState {
-            services: self.services.clone(),
-            tokens: self.store.clone(),
-        })
+        delegation::router(delegation::DelegationState::new(
+            self.services.clone(),
+            self.store.clone(),
+        ))
     }
 
     pub fn revoke(&self) -> Router {

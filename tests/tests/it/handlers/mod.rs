@@ -1,6 +1,7 @@
 //! Handler tests: API Gateway events through each function's real handler.
 
 mod authorize;
+mod code_grant;
 mod delegation;
 mod events;
 mod harness;

@@ -10,7 +10,7 @@ use shared::ids::{CredentialId, UserId};
 use shared::refresh_token::RefreshToken;
 use shared::store::{
     DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
-    RefreshTokenRedeemer, StoreError,
+    RefreshTokenRedeemer, SessionRef, StoreError,
 };
 
 use super::harness::{form, send, Call, Gateway, Harness, CALLBACK, PASSWORD};
@@ -43,7 +43,7 @@ impl RefreshTokenRedeemer for UnreachableStore {
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
         Err(down())
     }
-    async fn end_session(&self, _: &RefreshTokenRecord) -> Result<bool, StoreError> {
+    async fn end_session(&self, _: SessionRef<'_>) -> Result<bool, StoreError> {
         Err(down())
     }
 }
@@ -71,6 +71,7 @@ async fn a_failed_record_write_shows_an_error_page_instead_of_redirecting() {
         services: harness.services.clone(),
         users: harness.store.clone(),
         tokens: Arc::new(UnreachableStore),
+        codes: harness.store.clone(),
     });
     let query = form(&[
         ("response_type", "token"),
@@ -109,6 +110,8 @@ async fn delegation_answers_503_json_when_the_store_is_unreachable() {
     let router = delegation::router(delegation::DelegationState {
         services: harness.services.clone(),
         tokens: Arc::new(UnreachableStore),
+        issuer: Arc::new(UnreachableStore),
+        codes: harness.store.clone(),
     });
     let body = serde_json::json!({
         "client_id": "web",

@@ -1,0 +1,155 @@
+//! The authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636): a
+//! single-use code at `/authorize`, exchanged at `/oauth/token`.
+
+use aws_lc_rs::digest;
+use url::form_urlencoded::Serializer;
+
+use crate::app::Services;
+use crate::clients::{Client, GrantType};
+use crate::domain::authorize::{with_params, AuthorizationRequest};
+use crate::domain::session::{self, new_credential_id, NewSession};
+use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse};
+use crate::domain::{now, pkce, random_hex};
+use crate::error::OAuthError;
+use crate::http::params::Params;
+use crate::ids::{Scope, OFFLINE_ACCESS};
+use crate::refresh_token::TokenHash;
+use crate::store::{
+    AuthorizationCodes, CodeGrant, CodeRecord, RefreshTokenIssuer, RefreshTokenRedeemer,
+    SessionRef, UserRecord,
+};
+
+/// How long a code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
+pub const CODE_TTL: u64 = 60;
+const INVALID_CODE: &str = "The authorization code is invalid, expired or already used.";
+
+fn code_hash(code: &str) -> Option<TokenHash> {
+    TokenHash::from_bytes(digest::digest(&digest::SHA256, code.as_bytes()).as_ref())
+}
+
+/// Stores a new code for the signed-in user and returns the redirect
+/// `redirect_uri?code=…&state=…` (§4.1.2).
+pub async fn issue(
+    codes: &dyn AuthorizationCodes,
+    user: &UserRecord,
+    request: &AuthorizationRequest,
+) -> Result<String, OAuthError> {
+    let code = random_hex(32)?;
+    let code_hash = code_hash(&code).ok_or_else(|| OAuthError::ServerError("code hash".into()))?;
+    let grant = CodeGrant {
+        client_id: crate::ids::ClientId::parse(request.client_id.clone())
+            .map_err(|_| OAuthError::ServerError("client id".into()))?,
+        redirect_uri: request.redirect_uri.clone(),
+        code_challenge: request.code_challenge.clone(),
+        user_id: user.user_id.clone(),
+        scope: request.scope.to_string(),
+        device: request.device.clone(),
+        nonce: request.nonce.clone(),
+        profile: user.profile.clone(),
+        credential_id: new_credential_id()?,
+    };
+    let record = CodeRecord {
+        code_hash,
+        grant,
+        expires_at: now() + CODE_TTL,
+        used_at: None,
+    };
+    codes.put_code(&record).await?;
+    let mut params = Serializer::new(String::new());
+    params.append_pair("code", &code);
+    if let Some(state) = &request.state {
+        params.append_pair("state", state);
+    }
+    Ok(with_params(&request.redirect_uri, &params.finish(), true))
+}
+
+/// The stores the exchange touches.
+pub struct CodeStores<'a> {
+    /// The codes.
+    pub codes: &'a dyn AuthorizationCodes,
+    /// Where the new session is written.
+    pub issuer: &'a dyn RefreshTokenIssuer,
+    /// Where a replayed code's session is ended.
+    pub sessions: &'a dyn RefreshTokenRedeemer,
+}
+
+/// §4.1.3: uses the code up in one conditional write, then checks the client,
+/// the `redirect_uri` and the PKCE verifier, and issues the tokens.
+pub async fn exchange(
+    services: &Services,
+    stores: &CodeStores<'_>,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.allows_grant(GrantType::AuthorizationCode) {
+        return Err(OAuthError::UnauthorizedClient(
+            "This client may not use the authorization_code grant.".into(),
+        ));
+    }
+    let invalid = || OAuthError::InvalidGrant(INVALID_CODE.into());
+    let code = params.require("code")?;
+    let redirect_uri = params.require("redirect_uri")?;
+    let verifier = params.get("code_verifier")?;
+    let hash = code_hash(code).ok_or_else(invalid)?;
+    let Some(record) = stores.codes.consume_code(&hash, now()).await? else {
+        replayed(stores, &hash).await?;
+        return Err(invalid());
+    };
+    let grant = record.grant;
+    let pkce_ok = match (&grant.code_challenge, verifier) {
+        (Some(challenge), Some(verifier)) => pkce::verify(verifier, challenge),
+        (None, None) => client.is_confidential(),
+        _ => false,
+    };
+    if grant.client_id != client.client_id || grant.redirect_uri != redirect_uri || !pkce_ok {
+        return Err(invalid());
+    }
+    let scope = Scope::parse(&grant.scope).map_err(|_| invalid())?;
+    let subject = Subject {
+        sub: grant.user_id.as_str(),
+        profile: &grant.profile,
+        nonce: grant.nonce.as_deref(),
+    };
+    let minted = mint_user_tokens(services, client, &subject, &scope)?;
+    let refresh_token = match &grant.device {
+        Some(device) if scope.contains(OFFLINE_ACCESS) && client.refresh_tokens => {
+            let session = NewSession {
+                user_id: &grant.user_id,
+                profile: &grant.profile,
+                device,
+                scope: &scope,
+                credential_id: grant.credential_id.clone(),
+            };
+            Some(session::start(stores.issuer, client, session, now()).await?)
+        }
+        _ => None,
+    };
+    Ok(token_response(minted, &scope, refresh_token))
+}
+
+/// §4.1.2: a code used twice revokes the session its first use started.
+async fn replayed(stores: &CodeStores<'_>, hash: &TokenHash) -> Result<(), OAuthError> {
+    let Some(record) = stores.codes.find_code(hash).await? else {
+        return Ok(());
+    };
+    let (Some(_), Some(device)) = (record.used_at, &record.grant.device) else {
+        return Ok(());
+    };
+    let grant = &record.grant;
+    let session = SessionRef {
+        user_id: &grant.user_id,
+        client_id: &grant.client_id,
+        device,
+        credential_id: &grant.credential_id,
+    };
+    let ended = stores.sessions.end_session(session).await?;
+    tracing::warn!(
+        target: "security",
+        event = "authorization_code_reuse",
+        credential_id = %grant.credential_id,
+        client_id = %grant.client_id,
+        session_revoked = ended,
+        "an authorization code was used twice; its session is revoked"
+    );
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Authorization codes (RFC 6749 §4.1.2): single-use, short-lived, stored only
+//! as a SHA-256 hash, with everything the token endpoint must check.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::ids::{ClientId, CredentialId, DeviceName, UserId};
+use crate::jwt::Profile;
+use crate::refresh_token::TokenHash;
+
+/// What a code was issued for; checked at the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeGrant {
+    /// The client it was issued to.
+    pub client_id: ClientId,
+    /// The `redirect_uri` of the authorization request.
+    pub redirect_uri: String,
+    /// The PKCE S256 challenge (RFC 7636 §4.2), if the client sent one.
+    pub code_challenge: Option<String>,
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// The granted scope, space-separated.
+    pub scope: String,
+    /// The device of the refresh token, with `offline_access`.
+    pub device: Option<DeviceName>,
+    /// The OpenID Connect nonce.
+    pub nonce: Option<String>,
+    /// The profile captured at sign-in.
+    pub profile: Profile,
+    /// The id the refresh-token session will get, so a second use of the
+    /// code can find and end it (RFC 6749 §4.1.2).
+    pub credential_id: CredentialId,
+}
+
+/// A stored code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    /// SHA-256 of the code.
+    pub code_hash: TokenHash,
+    /// What it grants.
+    pub grant: CodeGrant,
+    /// When it stops working (also the TTL attribute).
+    pub expires_at: u64,
+    /// When it was used, if it was.
+    pub used_at: Option<u64>,
+}
+
+/// Storing and using up codes.
+#[async_trait]
+pub trait AuthorizationCodes: Send + Sync {
+    /// Stores a new code.
+    async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
+    /// In one conditional write: marks the code used if it exists, is unused
+    /// and has not expired at `now`; returns it. `None` otherwise.
+    async fn consume_code(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<CodeRecord>, StoreError>;
+    /// The code, used or not (after a refused use, to detect a replay).
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<CodeRecord>, StoreError>;
+}

@@ -1,0 +1,102 @@
+//! Authorization codes in the table: `pk = code#<hex hash>`, `sk = code`, the
+//! grant as a JSON attribute, and `expires_at` as the TTL.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::items::Item;
+use super::{conditional, unavailable, DynamoStore};
+use crate::refresh_token::TokenHash;
+use crate::store::{AuthorizationCodes, CodeRecord, StoreError};
+
+const CODE_SK: &str = "code";
+
+fn code_key(hash: &TokenHash) -> [(String, AttributeValue); 2] {
+    let hex: String = hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    DynamoStore::key(format!("code#{hex}"), CODE_SK.to_owned())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn number(item: &Item, name: &'static str) -> Result<Option<u64>, StoreError> {
+    item.get(name)
+        .map(|v| {
+            v.as_n()
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .ok_or(StoreError::Corrupt(name))
+        })
+        .transpose()
+}
+
+fn code_from_item(hash: &TokenHash, item: &Item) -> Result<CodeRecord, StoreError> {
+    let grant = item
+        .get("grant")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or(StoreError::Corrupt("grant"))?;
+    Ok(CodeRecord {
+        code_hash: hash.clone(),
+        grant,
+        expires_at: number(item, "expires_at")?.ok_or(StoreError::Corrupt("expires_at"))?,
+        used_at: number(item, "used_at")?,
+    })
+}
+
+#[async_trait]
+impl AuthorizationCodes for DynamoStore {
+    async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError> {
+        let grant = serde_json::to_string(&code.grant).map_err(|_| StoreError::Corrupt("grant"))?;
+        let mut item = Item::from(code_key(&code.code_hash));
+        item.insert("kind".into(), AttributeValue::S("code".into()));
+        item.insert("grant".into(), AttributeValue::S(grant));
+        item.insert("expires_at".into(), n(code.expires_at));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn consume_code(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        let [pk, sk] = code_key(code_hash);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at >= :now",
+            )
+            .update_expression("SET used_at = :now")
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match conditional(result)? {
+            Some(output) => output
+                .attributes
+                .as_ref()
+                .map(|item| code_from_item(code_hash, item))
+                .transpose(),
+            None => Ok(None),
+        }
+    }
+
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<CodeRecord>, StoreError> {
+        let item = self.get_item(code_key(code_hash)).await?;
+        item.as_ref()
+            .map(|item| code_from_item(code_hash, item))
+            .transpose()
+    }
+}
