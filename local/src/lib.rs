@@ -116,10 +116,7 @@ pub fn router(services: Arc<Services>, store: Arc<dyn Store>) -> Router {
         services.clone(),
         store.clone(),
     ));
-    let revoke = revoke::routes(revoke::RevokeState {
-        services,
-        credentials: store,
-    });
+    let revoke = revoke::routes(revoke::RevokeState::new(services, store));
     let routes = Router::new()
         .route("/callback", get(callback::callback_page))
         .merge(authorize)

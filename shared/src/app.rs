@@ -32,8 +32,18 @@ impl Services {
             config.signing_algorithm,
             config.signing_key_id.clone(),
         )?;
+        let previous = config
+            .previous_signing_keys
+            .iter()
+            .map(SigningKey::from_pem_any)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::Invalid {
+                var: "PREVIOUS_SIGNING_KEYS_PEM",
+                problem: e.to_string(),
+            })?;
         let signer = TokenSigner::new(key, config.issuer.clone(), config.api_audience.clone())
-            .with_lifetimes(config.id_token_ttl, config.access_token_ttl);
+            .with_lifetimes(config.id_token_ttl, config.access_token_ttl)
+            .with_previous_keys(previous);
         Ok(Self {
             signer,
             clients: config.clients.clone(),

@@ -50,6 +50,9 @@ pub struct Config {
     pub signing_algorithm: Algorithm,
     /// The `kid`; defaults to the key's RFC 7638 thumbprint.
     pub signing_key_id: Option<String>,
+    /// Retired private keys (PEM blocks, one after another): they no longer
+    /// sign, but tokens they signed still verify and the JWKS lists them.
+    pub previous_signing_keys: Vec<PrivateKeyPem>,
     /// The registered clients.
     pub clients: ClientRegistry,
     /// The DynamoDB table; `None` means the in-memory store (local runs only).
@@ -103,10 +106,30 @@ impl Config {
             signing_key,
             signing_algorithm,
             signing_key_id: lookup("SIGNING_KEY_ID"),
+            previous_signing_keys: lookup("PREVIOUS_SIGNING_KEYS_PEM")
+                .map(|pems| split_pem_blocks(&pems))
+                .unwrap_or_default(),
             clients: ClientRegistry::from_json(&clients_json)?,
             dynamodb,
         })
     }
+}
+
+/// Splits concatenated PEM blocks at each `-----END …-----` line.
+fn split_pem_blocks(pems: &str) -> Vec<PrivateKeyPem> {
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    for line in pems.lines() {
+        current.push_str(line);
+        current.push('\n');
+        if line.starts_with("-----END") {
+            blocks.push(PrivateKeyPem::new(std::mem::take(&mut current)));
+        }
+    }
+    if !current.trim().is_empty() {
+        blocks.push(PrivateKeyPem::new(current));
+    }
+    blocks
 }
 
 /// The issuer must be an absolute http(s) URL ending in `/`, without query or fragment.

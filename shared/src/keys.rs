@@ -6,7 +6,7 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
+use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 use crate::secret::PrivateKeyPem;
@@ -152,11 +152,16 @@ impl SigningKey {
         &self.decoding
     }
 
-    /// The public keys for `/.well-known/jwks.json` (RFC 7517 §5).
-    pub fn jwks(&self) -> JwkSet {
-        JwkSet {
-            keys: vec![self.public_jwk.clone()],
-        }
+    /// The public key as a JWK with its `kid`, `use` and `alg` (RFC 7517 §4).
+    pub fn public_jwk(&self) -> Jwk {
+        self.public_jwk.clone()
+    }
+
+    /// Loads a retired key, whichever of RS256 and ES256 it is.
+    pub fn from_pem_any(pem: &PrivateKeyPem) -> Result<Self, KeyError> {
+        Self::from_pem(pem, Algorithm::ES256, None)
+            .or_else(|_| Self::from_pem(pem, Algorithm::RS256, None))
+            .map_err(|_| KeyError::InvalidKey("RSA or P-256 EC"))
     }
 
     /// The HMAC key that signs login-form anti-forgery tokens.
@@ -187,12 +192,9 @@ mod tests {
         for alg in [Algorithm::RS256, Algorithm::ES256] {
             let pem = SigningKey::generate_pem(alg).unwrap();
             let key = SigningKey::from_pem(&pem, alg, None).unwrap();
-            let jwks = serde_json::to_value(key.jwks()).unwrap();
-            assert_eq!(jwks["keys"][0]["kid"], key.kid());
-            assert!(
-                jwks["keys"][0].get("d").is_none(),
-                "private part must not be published"
-            );
+            let jwk = serde_json::to_value(key.public_jwk()).unwrap();
+            assert_eq!(jwk["kid"], key.kid());
+            assert!(jwk.get("d").is_none(), "private part must not be published");
         }
     }
 

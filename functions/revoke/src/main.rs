@@ -6,9 +6,5 @@ use shared::http::revoke::{router, RevokeState};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let (services, store) = shared::app::cold_start().await?;
-    lambda_http::run(router(RevokeState {
-        services,
-        credentials: store,
-    }))
-    .await
+    lambda_http::run(router(RevokeState::new(services, store))).await
 }

@@ -9,6 +9,12 @@ use crate::error::OAuthError;
 use crate::http::params::Params;
 use crate::secret::ClientSecret;
 
+/// The client authentication methods of the token and revocation endpoints.
+pub const TOKEN_ENDPOINT_AUTH_METHODS: [&str; 3] =
+    ["client_secret_basic", "client_secret_post", "none"];
+/// Introspection is for confidential clients only.
+pub const INTROSPECTION_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
 /// What the client presented to identify itself.
 #[derive(Debug)]
 pub struct PresentedClient {

@@ -5,11 +5,13 @@ pub mod client_auth;
 pub mod code_grant;
 pub mod credentials;
 pub mod delegation;
+pub mod discovery;
 pub mod implicit_grant;
 pub mod login_form;
 pub mod password;
 pub mod pkce;
 pub mod refresh;
+pub mod revocation;
 pub mod session;
 pub mod token;
 

@@ -99,6 +99,35 @@ async fn refused(
     Ok(invalid())
 }
 
+/// Where a presented token stands in its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// It is the session's current token.
+    Current,
+    /// It is an earlier generation of the current token.
+    Ancestor,
+}
+
+/// The session a token belongs to, by one consistent read, and its standing;
+/// `None` when the token opens no session.
+pub async fn session_of(
+    services: &Services,
+    sessions: &dyn RefreshTokenRedeemer,
+    token: &RefreshToken,
+) -> Result<Option<(RefreshTokenRecord, Standing)>, OAuthError> {
+    let Some(record) = sessions.find_session(token).await? else {
+        return Ok(None);
+    };
+    let standing = if record.token_hash.matches(&token.hash) {
+        Standing::Current
+    } else if is_ancestor(services, token, &record) {
+        Standing::Ancestor
+    } else {
+        return Ok(None);
+    };
+    Ok(Some((record, standing)))
+}
+
 /// Whether `token` is an earlier generation of the record's current token.
 fn is_ancestor(services: &Services, token: &RefreshToken, record: &RefreshTokenRecord) -> bool {
     let key = services.signer.key().rotation_key();

@@ -17,9 +17,9 @@ use crate::app::Services;
 use crate::domain::authorize::{
     locate_callback, parse_request, AuthorizationRequest, Callback, ResponseType,
 };
-use crate::domain::code_grant;
 use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
+use crate::domain::{code_grant, discovery};
 use crate::domain::{now, random_hex};
 use crate::error::OAuthError;
 use crate::http::html::{error_page, login_page, page, LoginPage};
@@ -66,11 +66,22 @@ pub fn routes(state: AuthorizeState) -> Router {
     Router::new()
         .route("/authorize", get(show_login).post(submit_login))
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/openid-configuration", get(discovery))
         .with_state(state)
 }
 
+/// `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
+async fn discovery(State(state): State<AuthorizeState>) -> Response {
+    let mut response = axum::Json(discovery::document(&state.services)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
 async fn jwks(State(state): State<AuthorizeState>) -> Response {
-    let mut response = axum::Json(state.services.signer.key().jwks()).into_response();
+    let mut response = axum::Json(state.services.signer.jwks()).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),

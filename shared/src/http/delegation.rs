@@ -17,6 +17,7 @@ use crate::clients::Client;
 use crate::domain::client_auth::{authenticate, presented_client};
 use crate::domain::code_grant::{exchange, CodeStores};
 use crate::domain::delegation::delegate;
+use crate::domain::discovery::TOKEN_GRANTS;
 use crate::domain::token::{client_credentials, refresh_grant};
 use crate::error::OAuthError;
 use crate::http::params::{BodyKind, Params};
@@ -47,10 +48,6 @@ impl DelegationState {
         }
     }
 }
-
-/// The grants `/oauth/token` runs (RFC 6749 §4.1.3, §4.4, §6).
-pub const SUPPORTED_GRANTS: [&str; 3] =
-    ["authorization_code", "refresh_token", "client_credentials"];
 
 /// The delegation function's router, as it runs on Lambda.
 pub fn router(state: DelegationState) -> Router {
@@ -108,7 +105,7 @@ async fn token(
     let cors_client = cors_client(&state, &params);
     let result = async {
         let grant = params.require("grant_type")?;
-        if !SUPPORTED_GRANTS.contains(&grant) {
+        if !TOKEN_GRANTS.contains(&grant) {
             return Err(OAuthError::UnsupportedGrantType(
                 "This grant type is not supported.".into(),
             ));

@@ -1,21 +1,27 @@
-//! The revoke function's routes: list a user's refresh tokens and revoke one.
-//! Every route needs `Authorization: Bearer <access token issued here>` (RFC 6750 §2.1).
+//! The revoke function's routes: list a user's refresh tokens and revoke them
+//! (management API, `Authorization: Bearer`, RFC 6750 §2.1), plus RFC 7009
+//! revocation and RFC 7662 introspection with client authentication.
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::app::Services;
-use crate::domain::credentials;
+use crate::clients::Client;
+use crate::domain::client_auth::{authenticate, presented_client};
+use crate::domain::{credentials, revocation};
 use crate::error::OAuthError;
-use crate::http::{finish_api_router, header_text, json_no_store};
+use crate::http::params::{BodyKind, Params};
+use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
 use crate::jwt::AccessTokenClaims;
-use crate::store::DeviceCredentials;
+use crate::store::{DeviceCredentials, RefreshTokenRedeemer, Store};
 
 /// What the revoke handlers need.
 #[derive(Clone)]
@@ -24,6 +30,19 @@ pub struct RevokeState {
     pub services: Arc<Services>,
     /// The users' credentials.
     pub credentials: Arc<dyn DeviceCredentials>,
+    /// Sessions, looked up by token.
+    pub sessions: Arc<dyn RefreshTokenRedeemer>,
+}
+
+impl RevokeState {
+    /// The state over one store.
+    pub fn new(services: Arc<Services>, store: Arc<dyn Store>) -> Self {
+        Self {
+            services,
+            credentials: store.clone(),
+            sessions: store,
+        }
+    }
 }
 
 /// The revoke function's router, as it runs on Lambda.
@@ -39,7 +58,62 @@ pub fn routes(state: RevokeState) -> Router {
             "/api/users/{user_id}/refresh_tokens/{refresh_token}",
             delete(revoke),
         )
+        .route("/oauth/revoke", post(oauth_revoke).options(preflight))
+        .route("/oauth/introspect", post(oauth_introspect))
         .with_state(state)
+}
+
+async fn preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Response {
+    cors::preflight(&headers, &state.services.clients)
+}
+
+/// Reads a form body and authenticates the client (RFC 6749 §2.3).
+fn client_request<'a>(
+    state: &'a RevokeState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(&'a Client, Params), OAuthError> {
+    let params = read_params(headers, body, &[BodyKind::Form])?;
+    let presented = presented_client(header_text(headers, header::AUTHORIZATION), &params)?;
+    let client = authenticate(&state.services.clients, &presented)?;
+    Ok((client, params))
+}
+
+/// `POST /oauth/revoke` (RFC 7009 §2): 200 with an empty body once done.
+async fn oauth_revoke(
+    State(state): State<RevokeState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = async {
+        let (client, params) = client_request(&state, &headers, body)?;
+        revocation::revoke(&state.services, state.sessions.as_ref(), client, &params).await?;
+        Ok::<_, OAuthError>(client)
+    }
+    .await;
+    let (mut response, client) = match result {
+        Ok(client) => (StatusCode::OK.into_response(), Some(client)),
+        Err(err) => (err.into_response(), None),
+    };
+    cors::apply(&mut response, &headers, client);
+    response
+}
+
+/// `POST /oauth/introspect` (RFC 7662 §2).
+async fn oauth_introspect(
+    State(state): State<RevokeState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = async {
+        let (client, params) = client_request(&state, &headers, body)?;
+        revocation::introspect(&state.services, state.sessions.as_ref(), client, &params).await
+    }
+    .await;
+    match result {
+        Ok(answer) => json_no_store(StatusCode::OK, &answer),
+        Err(err) => err.into_response(),
+    }
 }
 
 /// Verifies the bearer token (RFC 6750 §2.1, §3.1).

@@ -1,7 +1,8 @@
 //! Minting and verifying the service's JWTs: id tokens (OpenID Connect Core
 //! §2) and access tokens in the RFC 9068 profile (`typ: at+jwt`).
 
-use jsonwebtoken::{decode, decode_header, encode, Header, Validation};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, Header, Validation};
 
 mod claims;
 
@@ -31,6 +32,8 @@ pub enum JwtError {
 #[derive(Debug)]
 pub struct TokenSigner {
     key: SigningKey,
+    /// Retired keys: they no longer sign, but still verify and are published.
+    previous: Vec<SigningKey>,
     issuer: String,
     api_audience: String,
     id_token_ttl: u64,
@@ -61,6 +64,7 @@ impl TokenSigner {
     pub fn new(key: SigningKey, issuer: String, api_audience: String) -> Self {
         Self {
             key,
+            previous: Vec::new(),
             issuer,
             api_audience,
             id_token_ttl: DEFAULT_ID_TOKEN_TTL,
@@ -137,8 +141,24 @@ impl TokenSigner {
         Ok((Jwt::new(token), self.access_token_ttl))
     }
 
-    fn validation(&self, audience: &str) -> Validation {
-        let mut validation = Validation::new(self.key.algorithm());
+    /// Adds retired keys that still verify (key rotation).
+    pub fn with_previous_keys(mut self, previous: Vec<SigningKey>) -> Self {
+        self.previous = previous;
+        self
+    }
+
+    /// The public keys of the current and the retired keys (RFC 7517 §5).
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: std::iter::once(&self.key)
+                .chain(&self.previous)
+                .map(SigningKey::public_jwk)
+                .collect(),
+        }
+    }
+
+    fn validation(&self, algorithm: Algorithm, audience: &str) -> Validation {
+        let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
@@ -146,25 +166,25 @@ impl TokenSigner {
         validation
     }
 
-    /// Checks the header names our key and the expected token type.
-    fn check_header(&self, token: &str, typ: &str) -> Result<(), JwtError> {
+    /// Checks the header names one of our keys, with its algorithm, and the
+    /// expected token type; returns that key.
+    fn check_header(&self, token: &str, typ: &str) -> Result<&SigningKey, JwtError> {
         let header = decode_header(token).map_err(|_| JwtError::Invalid)?;
-        let ours = header.alg == self.key.algorithm()
-            && header.kid.as_deref() == Some(self.key.kid())
-            && header.typ.as_deref() == Some(typ);
-        if ours {
-            Ok(())
-        } else {
-            Err(JwtError::Invalid)
+        if header.typ.as_deref() != Some(typ) {
+            return Err(JwtError::Invalid);
         }
+        std::iter::once(&self.key)
+            .chain(&self.previous)
+            .find(|key| header.alg == key.algorithm() && header.kid.as_deref() == Some(key.kid()))
+            .ok_or(JwtError::Invalid)
     }
 
     /// Verifies an access token of ours (RFC 9068 §4): key, type, issuer, audience, times.
     pub fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, JwtError> {
-        self.check_header(token, ACCESS_TOKEN_TYP)?;
-        let mut validation = self.validation(&self.api_audience);
+        let key = self.check_header(token, ACCESS_TOKEN_TYP)?;
+        let mut validation = self.validation(key.algorithm(), &self.api_audience);
         validation.validate_nbf = true;
-        decode::<AccessTokenClaims>(token, self.key.decoding(), &validation)
+        decode::<AccessTokenClaims>(token, key.decoding(), &validation)
             .map(|data| data.claims)
             .map_err(|_| JwtError::Invalid)
     }
@@ -175,11 +195,11 @@ impl TokenSigner {
         token: &str,
         client_id: &ClientId,
     ) -> Result<IdTokenClaims, JwtError> {
-        self.check_header(token, "JWT")?;
+        let key = self.check_header(token, "JWT")?;
         decode::<IdTokenClaims>(
             token,
-            self.key.decoding(),
-            &self.validation(client_id.as_str()),
+            key.decoding(),
+            &self.validation(key.algorithm(), client_id.as_str()),
         )
         .map(|data| data.claims)
         .map_err(|_| JwtError::Invalid)
@@ -258,6 +278,36 @@ mod tests {
         };
         let (id, _) = signer.mint_id_token(&request, now()).unwrap();
         assert!(signer.verify_id_token(id.expose_secret(), &other).is_err());
+    }
+
+    #[test]
+    fn tokens_of_a_retired_key_verify_until_the_key_is_removed() {
+        let issuer = "https://auth.example/".to_owned();
+        let api = "https://auth.example/api/".to_owned();
+        let old_pem = SigningKey::generate_pem(Algorithm::RS256).unwrap();
+        let old = || SigningKey::from_pem_any(&old_pem).unwrap();
+        let new = || {
+            let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+            SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap()
+        };
+        let before = TokenSigner::new(old(), issuer.clone(), api.clone());
+        let client = ClientId::parse("app".into()).unwrap();
+        let scope = Scope::parse("openid").unwrap();
+        let (token, _) = before
+            .mint_access_token("usr_1", &client, &scope, now())
+            .unwrap();
+        let rotated =
+            TokenSigner::new(new(), issuer.clone(), api.clone()).with_previous_keys(vec![old()]);
+        assert!(rotated.verify_access_token(token.expose_secret()).is_ok());
+        let kids: Vec<_> = rotated
+            .jwks()
+            .keys
+            .iter()
+            .map(|k| k.common.key_id.clone().unwrap())
+            .collect();
+        assert_eq!(kids, [rotated.key().kid(), old().kid()]);
+        let removed = TokenSigner::new(new(), issuer, api);
+        assert!(removed.verify_access_token(token.expose_secret()).is_err());
     }
 
     #[test]

@@ -82,6 +82,18 @@ impl DynamoStore {
         items::b(&token.hash)
     }
 
+    /// Writes (or replaces) one item.
+    async fn put(&self, item: items::Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// One item by a strongly consistent read.
     async fn get_item(
         &self,
@@ -137,13 +149,7 @@ impl UserDirectory for DynamoStore {
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         // The profile first: a login item never points at a missing profile.
         for item in [items::profile_item(user), user_to_item(user)] {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(unavailable)?;
+            self.put(item).await?;
         }
         Ok(())
     }
@@ -152,14 +158,7 @@ impl UserDirectory for DynamoStore {
 #[async_trait]
 impl RefreshTokenIssuer for DynamoStore {
     async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(record_to_item(record)))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(record_to_item(record)).await
     }
 }
 

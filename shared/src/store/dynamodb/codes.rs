@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::items::Item;
-use super::{conditional, unavailable, DynamoStore};
+use super::{conditional, DynamoStore};
 use crate::refresh_token::TokenHash;
 use crate::store::{AuthorizationCodes, CodeRecord, StoreError};
 
@@ -53,14 +53,7 @@ impl AuthorizationCodes for DynamoStore {
         item.insert("kind".into(), AttributeValue::S("code".into()));
         item.insert("grant".into(), AttributeValue::S(grant));
         item.insert("expires_at".into(), n(code.expires_at));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn consume_code(

@@ -102,10 +102,10 @@ impl Harness {
     }
 
     pub fn revoke(&self) -> Router {
-        revoke::router(revoke::RevokeState {
-            services: self.services.clone(),
-            credentials: self.store.clone(),
-        })
+        revoke::router(revoke::RevokeState::new(
+            self.services.clone(),
+            self.store.clone(),
+        ))
     }
 
     /// Signs `login` in through the authorize handler and returns the redirect.

@@ -1,0 +1,56 @@
+//! OpenID Connect Discovery 1.0 §3 / RFC 8414 §2: the provider metadata, built
+//! from the same constants the endpoints use, so it can't claim what the code
+//! does not do.
+
+use serde_json::{json, Value};
+
+use crate::app::Services;
+use crate::domain::authorize::SUPPORTED_SCOPES;
+use crate::domain::client_auth::{INTROSPECTION_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS};
+use crate::domain::delegation::JWT_BEARER;
+
+/// The `response_type` values `/authorize` accepts.
+pub const RESPONSE_TYPES: [&str; 2] = ["code", "token"];
+/// The grants `/oauth/token` runs (RFC 6749 §4.1.3, §4.4, §6).
+pub const TOKEN_GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+/// The PKCE methods accepted (RFC 7636 §4.3): S256 only.
+pub const CODE_CHALLENGE_METHODS: [&str; 1] = ["S256"];
+/// The claims an id token may carry.
+const CLAIMS: [&str; 9] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nonce",
+    "name",
+    "email",
+    "email_verified",
+];
+
+/// The metadata document served at `/.well-known/openid-configuration`.
+pub fn document(services: &Services) -> Value {
+    let issuer = services.signer.issuer();
+    let algorithm = format!("{:?}", services.signer.key().algorithm());
+    let mut grants: Vec<&str> = TOKEN_GRANTS.to_vec();
+    grants.extend(["implicit", JWT_BEARER]);
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}authorize"),
+        "token_endpoint": format!("{issuer}oauth/token"),
+        "revocation_endpoint": format!("{issuer}oauth/revoke"),
+        "introspection_endpoint": format!("{issuer}oauth/introspect"),
+        "jwks_uri": format!("{issuer}.well-known/jwks.json"),
+        "response_types_supported": RESPONSE_TYPES,
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": grants,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [algorithm],
+        "scopes_supported": SUPPORTED_SCOPES,
+        "claims_supported": CLAIMS,
+        "code_challenge_methods_supported": CODE_CHALLENGE_METHODS,
+        "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
+    })
+}
