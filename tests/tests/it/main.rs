@@ -11,5 +11,6 @@ mod dynalite;
 mod e2e;
 mod handlers;
 mod helpers;
+mod oidc_client;
 mod rotation;
 mod store_contract;
