@@ -44,6 +44,9 @@ pub enum OAuthError {
     /// The user or credential does not exist, or is not the caller's to see.
     #[error("not_found: {0}")]
     NotFound(String),
+    /// The resource already exists (a duplicate username); HTTP 409.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The route exists, but not with this method.
     #[error("method_not_allowed")]
     MethodNotAllowed,
@@ -82,6 +85,7 @@ impl OAuthError {
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) | Self::MethodNotAllowed => "invalid_request",
             Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
             Self::ServerError(_) => "server_error",
@@ -101,6 +105,7 @@ impl OAuthError {
             | Self::AccessDenied(d)
             | Self::InvalidToken(d)
             | Self::NotFound(d)
+            | Self::Conflict(d)
             | Self::PayloadTooLarge(d) => d.clone(),
             Self::InsufficientScope(scope) => format!("The access token needs the scope {scope}."),
             Self::MethodNotAllowed => "The route does not accept this method.".to_owned(),
@@ -119,6 +124,7 @@ impl OAuthError {
             }
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

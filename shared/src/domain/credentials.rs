@@ -115,3 +115,73 @@ pub async fn revoke(
     tracing::info!(client_id = %caller.client_id, "refresh token revoked");
     Ok(())
 }
+
+/// One credential in the shape of the classic v2 `device-credentials` API.
+#[derive(Debug, Serialize)]
+pub struct DeviceCredentialView {
+    /// The credential as the user-scoped list shows it.
+    #[serde(flatten)]
+    pub credential: CredentialView,
+    /// Always `refresh_token`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The user it belongs to.
+    pub user_id: String,
+}
+
+/// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
+pub async fn list_device_credentials(
+    store: &dyn DeviceCredentials,
+    caller: &AccessTokenClaims,
+    user_id: Option<&str>,
+    kind: Option<&str>,
+    client_id: Option<&str>,
+) -> Result<Vec<DeviceCredentialView>, OAuthError> {
+    if kind.is_some_and(|k| k != "refresh_token") {
+        return Err(OAuthError::InvalidRequest(
+            "Only type=refresh_token is supported.".into(),
+        ));
+    }
+    let user_id = user_id
+        .ok_or_else(|| OAuthError::InvalidRequest("Parameter user_id is required.".into()))?;
+    let listed = list(store, caller, user_id).await?;
+    Ok(listed
+        .into_iter()
+        .filter(|c| client_id.is_none_or(|id| c.client_id == id))
+        .map(|credential| DeviceCredentialView {
+            credential,
+            kind: "refresh_token",
+            user_id: user_id.to_owned(),
+        })
+        .collect())
+}
+
+/// `DELETE /api/device-credentials/{id}`. A caller who may not revoke the
+/// credential gets the same 404 as for one that does not exist.
+pub async fn revoke_device_credential(
+    store: &dyn DeviceCredentials,
+    caller: &AccessTokenClaims,
+    id: &str,
+) -> Result<(), OAuthError> {
+    let not_found = || OAuthError::NotFound("No such device credential.".into());
+    let id = CredentialId::parse(id.to_owned()).map_err(|_| not_found())?;
+    let record = store.find_credential(&id).await?.ok_or_else(not_found)?;
+    authorize(caller, record.user_id.as_str(), DELETE_SCOPE).map_err(|_| not_found())?;
+    if !store.revoke_credential(&record.user_id, &id).await? {
+        return Err(not_found());
+    }
+    tracing::info!(credential_id = %id, client_id = %caller.client_id, "device credential revoked");
+    Ok(())
+}
+
+/// `DELETE /api/users/{user_id}/refresh_tokens`: sign out everywhere.
+pub async fn revoke_all(
+    store: &dyn DeviceCredentials,
+    caller: &AccessTokenClaims,
+    user_id: &str,
+) -> Result<usize, OAuthError> {
+    authorize(caller, user_id, DELETE_SCOPE)?;
+    let revoked = store.revoke_all(&parse_user(user_id)?).await?;
+    tracing::info!(revoked, client_id = %caller.client_id, "all of a user's refresh tokens revoked");
+    Ok(revoked)
+}

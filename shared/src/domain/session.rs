@@ -56,7 +56,34 @@ pub async fn start(
         expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
         profile: session.profile.clone(),
     };
+    make_room(tokens, client, &record, policy.max_sessions).await?;
     tokens.put_refresh_token(&record).await?;
     tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token issued");
     Ok(value)
+}
+
+/// The session cap: with `max` sessions of this user and client on other
+/// devices, the least recently used ones are revoked to leave room for one more.
+async fn make_room(
+    tokens: &dyn RefreshTokenIssuer,
+    client: &Client,
+    new: &RefreshTokenRecord,
+    max: usize,
+) -> Result<(), OAuthError> {
+    let mut others: Vec<RefreshTokenRecord> = tokens
+        .client_sessions(&new.user_id, &client.client_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.device != new.device)
+        .collect();
+    if others.len() < max {
+        return Ok(());
+    }
+    others.sort_by_key(|r| r.last_used_at);
+    let excess = others.len() + 1 - max;
+    for old in others.iter().take(excess) {
+        tokens.evict_session(old.session()).await?;
+        tracing::info!(credential_id = %old.credential_id, client_id = %client.client_id, "session cap reached: least recently used session revoked");
+    }
+    Ok(())
 }

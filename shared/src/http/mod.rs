@@ -5,6 +5,7 @@ pub mod authorize;
 mod cors;
 pub mod delegation;
 pub mod html;
+mod management;
 pub mod params;
 pub mod revoke;
 
@@ -39,7 +40,7 @@ pub fn read_params(
     Params::from_body(kind, &body)
 }
 
-fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, OAuthError> {
+pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, OAuthError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             OAuthError::PayloadTooLarge(format!("The body is larger than {MAX_BODY_BYTES} bytes."))

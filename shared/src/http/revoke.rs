@@ -18,10 +18,11 @@ use crate::clients::Client;
 use crate::domain::client_auth::{authenticate, presented_client};
 use crate::domain::{credentials, revocation};
 use crate::error::OAuthError;
+use crate::http::management;
 use crate::http::params::{BodyKind, Params};
 use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
 use crate::jwt::AccessTokenClaims;
-use crate::store::{DeviceCredentials, RefreshTokenRedeemer, Store};
+use crate::store::{DeviceCredentials, RefreshTokenRedeemer, Store, UserDirectory};
 
 /// What the revoke handlers need.
 #[derive(Clone)]
@@ -32,6 +33,8 @@ pub struct RevokeState {
     pub credentials: Arc<dyn DeviceCredentials>,
     /// Sessions, looked up by token.
     pub sessions: Arc<dyn RefreshTokenRedeemer>,
+    /// The user directory, for `POST /api/users`.
+    pub users: Arc<dyn UserDirectory>,
 }
 
 impl RevokeState {
@@ -40,7 +43,8 @@ impl RevokeState {
         Self {
             services,
             credentials: store.clone(),
-            sessions: store,
+            sessions: store.clone(),
+            users: store,
         }
     }
 }
@@ -53,7 +57,19 @@ pub fn router(state: RevokeState) -> Router {
 /// The revoke function's routes, without fallbacks, for merging.
 pub fn routes(state: RevokeState) -> Router {
     Router::new()
-        .route("/api/users/{user_id}/refresh_tokens", get(list))
+        .route(
+            "/api/users/{user_id}/refresh_tokens",
+            get(list).delete(management::revoke_all),
+        )
+        .route("/api/users", post(management::create_user))
+        .route(
+            "/api/device-credentials",
+            get(management::list_device_credentials),
+        )
+        .route(
+            "/api/device-credentials/{id}",
+            delete(management::revoke_device_credential),
+        )
         .route(
             "/api/users/{user_id}/refresh_tokens/{refresh_token}",
             delete(revoke),
@@ -117,7 +133,10 @@ async fn oauth_introspect(
 }
 
 /// Verifies the bearer token (RFC 6750 §2.1, §3.1).
-fn caller(services: &Services, headers: &HeaderMap) -> Result<AccessTokenClaims, OAuthError> {
+pub(super) fn caller(
+    services: &Services,
+    headers: &HeaderMap,
+) -> Result<AccessTokenClaims, OAuthError> {
     let value = header_text(headers, header::AUTHORIZATION)
         .ok_or_else(|| OAuthError::InvalidToken("An access token is required.".into()))?;
     let token = value
@@ -131,7 +150,7 @@ fn caller(services: &Services, headers: &HeaderMap) -> Result<AccessTokenClaims,
         .map_err(|_| OAuthError::InvalidToken("The access token is invalid or expired.".into()))
 }
 
-fn path_error(_: PathRejection) -> OAuthError {
+pub(super) fn path_error(_: PathRejection) -> OAuthError {
     OAuthError::NotFound("No such route.".into())
 }
 

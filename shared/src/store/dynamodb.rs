@@ -4,9 +4,11 @@
 //! See `docs/design/table-layout.md`. Item conversion stays in this module.
 
 mod codes;
+mod credentials;
 mod items;
 mod refresh;
 mod setup;
+mod users;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -14,12 +16,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    device_sort_key, normalize_username, DeviceCredentials, RefreshTokenIssuer, RefreshTokenRecord,
-    StoreError, UserDirectory, UserRecord, DEVICE_KEY_PREFIX,
+    device_sort_key, RefreshTokenIssuer, RefreshTokenRecord, SessionRef, StoreError,
+    DEVICE_KEY_PREFIX,
 };
-use crate::ids::{CredentialId, UserId};
+use crate::ids::{ClientId, CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
-use items::{record_from_item, record_to_item, user_from_item, user_to_item};
+use items::record_to_item;
 
 /// Where the table is and how to reach it.
 #[derive(Debug, Clone)]
@@ -136,97 +138,25 @@ impl DynamoStore {
 }
 
 #[async_trait]
-impl UserDirectory for DynamoStore {
-    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let key = Self::key(
-            items::login_pk(&normalize_username(username)),
-            items::LOGIN_SK.to_owned(),
-        );
-        let item = self.get_item(key).await?;
-        item.as_ref().map(user_from_item).transpose()
-    }
-
-    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        // The profile first: a login item never points at a missing profile.
-        for item in [items::profile_item(user), user_to_item(user)] {
-            self.put(item).await?;
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
 impl RefreshTokenIssuer for DynamoStore {
     async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
         self.put(record_to_item(record)).await
     }
-}
 
-#[async_trait]
-impl DeviceCredentials for DynamoStore {
-    async fn list_credentials(
+    async fn client_sessions(
         &self,
         user_id: &UserId,
-    ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError> {
-        let mut records = Vec::new();
-        let mut known = false;
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(user_id.to_string()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items() {
-                match item.get("sk").and_then(|v| v.as_s().ok()) {
-                    Some(sk) if sk.starts_with(DEVICE_KEY_PREFIX) => {
-                        records.push(record_from_item(item)?)
-                    }
-                    Some(sk) if sk == items::PROFILE_SK => known = true,
-                    _ => {}
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(known.then_some(records));
-            }
-        }
+        client_id: &ClientId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+        let prefix = format!("{DEVICE_KEY_PREFIX}{client_id}#");
+        Ok(self.query_records(user_id, &prefix).await?.0)
     }
 
-    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
-        let [pk, sk] = Self::token_key(token);
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .condition_expression("token_hash = :hash")
-            .expression_attribute_values(":hash", Self::hash_value(token))
-            .send()
-            .await;
-        Ok(conditional(result)?.is_some())
-    }
-
-    async fn revoke_credential(
-        &self,
-        user_id: &UserId,
-        id: &CredentialId,
-    ) -> Result<bool, StoreError> {
-        let records = self.list_credentials(user_id).await?.unwrap_or_default();
-        let Some(record) = records.iter().find(|r| &r.credential_id == id) else {
-            return Ok(false);
-        };
+    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
         self.delete_credential(
-            user_id,
-            device_sort_key(&record.client_id, &record.device),
-            id,
+            session.user_id,
+            device_sort_key(session.client_id, session.device),
+            session.credential_id,
         )
         .await
     }

@@ -11,7 +11,7 @@ use super::{
     DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
     RefreshTokenRedeemer, SessionRef, StoreError, UserDirectory, UserRecord,
 };
-use crate::ids::{CredentialId, UserId};
+use crate::ids::{ClientId, CredentialId, UserId};
 use crate::refresh_token::{RefreshToken, TokenHash};
 
 type RecordKey = (UserId, String);
@@ -58,6 +58,16 @@ impl UserDirectory for MemoryStore {
         lock(&self.users)?.insert(normalize_username(&user.username), user.clone());
         Ok(())
     }
+
+    async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        let mut users = lock(&self.users)?;
+        let login = normalize_username(&user.username);
+        if users.contains_key(&login) {
+            return Ok(false);
+        }
+        users.insert(login, user.clone());
+        Ok(true)
+    }
 }
 
 #[async_trait]
@@ -69,6 +79,22 @@ impl RefreshTokenIssuer for MemoryStore {
         );
         lock(&self.tokens)?.insert(key, record.clone());
         Ok(())
+    }
+
+    async fn client_sessions(
+        &self,
+        user_id: &UserId,
+        client_id: &ClientId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+        Ok(lock(&self.tokens)?
+            .values()
+            .filter(|r| &r.user_id == user_id && &r.client_id == client_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
+        self.end_session(session).await
     }
 }
 
@@ -150,6 +176,23 @@ impl DeviceCredentials for MemoryStore {
         let before = tokens.len();
         tokens.retain(|(user, _), record| !(user == user_id && &record.credential_id == id));
         Ok(tokens.len() < before)
+    }
+
+    async fn find_credential(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Ok(lock(&self.tokens)?
+            .values()
+            .find(|r| &r.credential_id == id)
+            .cloned())
+    }
+
+    async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError> {
+        let mut tokens = lock(&self.tokens)?;
+        let before = tokens.len();
+        tokens.retain(|(user, _), _| user != user_id);
+        Ok(before - tokens.len())
     }
 }
 

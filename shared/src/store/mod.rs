@@ -126,6 +126,8 @@ pub trait UserDirectory: Send + Sync {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
     /// Creates or replaces a user: its profile under its id, and its login name.
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+    /// Creates a user unless the login name is taken; `false` when it is.
+    async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
 }
 
 /// Writing new refresh tokens (authorize function).
@@ -134,6 +136,14 @@ pub trait RefreshTokenIssuer: Send + Sync {
     /// Writes the record, replacing any earlier record of the same user and
     /// device key, so the earlier token stops working.
     async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// The user's sessions with one client (to enforce the session cap).
+    async fn client_sessions(
+        &self,
+        user_id: &UserId,
+        client_id: &ClientId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError>;
+    /// Deletes a session if it still has its credential id (cap eviction).
+    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError>;
 }
 
 /// Redeeming refresh tokens (delegation function).
@@ -173,6 +183,13 @@ pub trait DeviceCredentials: Send + Sync {
         user_id: &UserId,
         id: &CredentialId,
     ) -> Result<bool, StoreError>;
+    /// The record with this credential id, whoever's it is.
+    async fn find_credential(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// Deletes all of a user's records ("sign out everywhere"); returns how many.
+    async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError>;
 }
 
 /// Everything a store offers; both implementations pass the same contract tests.

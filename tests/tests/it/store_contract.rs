@@ -459,6 +459,59 @@ async fn an_expired_code_is_refused_and_stays_unused(store: Arc<dyn Store>) {
     assert_eq!(found.used_at, None);
 }
 
+async fn credentials_are_found_by_id_and_revoked_all_at_once(store: Arc<dyn Store>) {
+    with_user(&store, "usr_1").await;
+    with_user(&store, "usr_2").await;
+    let (phone, _, _) = issued("usr_1", "app", "phone", 1);
+    let (other_app, _, _) = issued("usr_1", "other", "phone", 2);
+    let (bob, _, bob_token) = issued("usr_2", "app", "phone", 3);
+    for record in [&phone, &other_app, &bob] {
+        store.put_refresh_token(record).await.unwrap();
+    }
+    assert_eq!(
+        store.find_credential(&phone.credential_id).await.unwrap(),
+        Some(phone.clone())
+    );
+    let unknown = CredentialId::parse(format!("dcr_{:032x}", 99)).unwrap();
+    assert_eq!(store.find_credential(&unknown).await.unwrap(), None);
+    let sessions = store
+        .client_sessions(&phone.user_id, &phone.client_id)
+        .await
+        .unwrap();
+    assert_eq!(sessions, vec![phone.clone()], "only this client's sessions");
+    assert_eq!(store.revoke_all(&phone.user_id).await.unwrap(), 2);
+    assert_eq!(
+        store.list_credentials(&phone.user_id).await.unwrap(),
+        Some(vec![])
+    );
+    assert!(
+        redeem(&store, &bob_token, 5).await.is_some(),
+        "other users keep theirs"
+    );
+    assert!(store.evict_session(bob.session()).await.unwrap());
+    assert!(!store.evict_session(bob.session()).await.unwrap());
+}
+
+async fn creating_a_user_refuses_a_taken_login(store: Arc<dyn Store>) {
+    let first = user("usr_first", "taken@example.com");
+    assert!(store.create_user(&first).await.unwrap());
+    let second = user("usr_second", "  TAKEN@example.com");
+    assert!(!store.create_user(&second).await.unwrap());
+    assert_eq!(
+        store.find_user("taken@example.com").await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.list_credentials(&second.user_id).await.unwrap(),
+        None,
+        "the refused user leaves nothing behind"
+    );
+    assert_eq!(
+        store.list_credentials(&first.user_id).await.unwrap(),
+        Some(vec![])
+    );
+}
+
 macro_rules! store_contract {
     ($($case:ident),* $(,)?) => {
         mod in_memory {
@@ -497,4 +550,6 @@ store_contract!(
     ending_a_session_needs_its_credential_id,
     a_code_is_used_up_by_its_first_use,
     an_expired_code_is_refused_and_stays_unused,
+    credentials_are_found_by_id_and_revoked_all_at_once,
+    creating_a_user_refuses_a_taken_login,
 );

@@ -42,7 +42,8 @@ impl DynamoStore {
     /// Creates the table if it does not exist (local runs and tests).
     pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{
-            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+            Projection, ProjectionType, ScalarAttributeType,
         };
         let attr = |name: &str| {
             AttributeDefinition::builder()
@@ -56,9 +57,22 @@ impl DynamoStore {
                 .key_type(kind)
                 .build()
         };
+        let bad = |_| StoreError::Corrupt("table definition");
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(super::credentials::CREDENTIAL_INDEX)
+            .key_schema(key("credential_id", KeyType::Hash).map_err(bad)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .map_err(bad)?;
         let result = self
             .client
             .create_table()
+            .attribute_definitions(attr("credential_id").map_err(bad)?)
+            .global_secondary_indexes(index)
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(

@@ -49,7 +49,9 @@ fn clients_json() -> String {
          "callbacks": [CALLBACK], "refresh_tokens": true,
          "grant_types": ["implicit", "authorization_code", "refresh_token"]},
         {"client_id": "zero-leeway", "name": "Strict app", "callbacks": [CALLBACK],
-         "refresh_tokens": true, "refresh_token_policy": {"leeway_seconds": 0}}
+         "refresh_tokens": true, "refresh_token_policy": {"leeway_seconds": 0}},
+        {"client_id": "capped", "name": "Capped app", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}}
     ])
     .to_string()
 }

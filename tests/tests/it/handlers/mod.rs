@@ -5,6 +5,7 @@ mod code_grant;
 mod delegation;
 mod events;
 mod harness;
+mod management;
 mod oauth_endpoints;
 mod refresh_grant;
 mod revoke;

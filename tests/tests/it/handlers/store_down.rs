@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use shared::http::{authorize, delegation};
-use shared::ids::{CredentialId, UserId};
+use shared::ids::{ClientId, CredentialId, UserId};
 use shared::refresh_token::RefreshToken;
 use shared::store::{
     DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
@@ -25,6 +25,16 @@ fn down() -> StoreError {
 #[async_trait]
 impl RefreshTokenIssuer for UnreachableStore {
     async fn put_refresh_token(&self, _: &RefreshTokenRecord) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn client_sessions(
+        &self,
+        _: &UserId,
+        _: &ClientId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+        Err(down())
+    }
+    async fn evict_session(&self, _: SessionRef<'_>) -> Result<bool, StoreError> {
         Err(down())
     }
 }
@@ -60,6 +70,15 @@ impl DeviceCredentials for UnreachableStore {
         Err(down())
     }
     async fn revoke_credential(&self, _: &UserId, _: &CredentialId) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn find_credential(
+        &self,
+        _: &CredentialId,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Err(down())
+    }
+    async fn revoke_all(&self, _: &UserId) -> Result<usize, StoreError> {
         Err(down())
     }
 }

@@ -1,0 +1,138 @@
+//! Listing and revoking a user's refresh-token records.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::items::{self, record_from_item};
+use super::{conditional, unavailable, DynamoStore};
+use crate::ids::{CredentialId, UserId};
+use crate::refresh_token::RefreshToken;
+use crate::store::{
+    device_sort_key, DeviceCredentials, RefreshTokenRecord, StoreError, DEVICE_KEY_PREFIX,
+};
+
+/// The index from `credential_id` to the record's keys (KEYS_ONLY, so a
+/// refresh, which changes no key, never writes to it).
+pub const CREDENTIAL_INDEX: &str = "by_credential_id";
+
+impl DynamoStore {
+    /// The records of a user's partition whose sort key starts with `prefix`
+    /// (strongly consistent), and whether the user's profile exists.
+    pub(super) async fn query_records(
+        &self,
+        user_id: &UserId,
+        prefix: &str,
+    ) -> Result<(Vec<RefreshTokenRecord>, bool), StoreError> {
+        let mut records = Vec::new();
+        let mut known = false;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(user_id.to_string()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items() {
+                match item.get("sk").and_then(|v| v.as_s().ok()) {
+                    Some(sk) if sk.starts_with(prefix) => records.push(record_from_item(item)?),
+                    Some(sk) if sk == items::PROFILE_SK => known = true,
+                    _ => {}
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok((records, known));
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DeviceCredentials for DynamoStore {
+    async fn list_credentials(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError> {
+        let (records, known) = self.query_records(user_id, DEVICE_KEY_PREFIX).await?;
+        Ok(known.then_some(records))
+    }
+
+    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
+        let [pk, sk] = Self::token_key(token);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression("token_hash = :hash")
+            .expression_attribute_values(":hash", Self::hash_value(token))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
+    async fn revoke_credential(
+        &self,
+        user_id: &UserId,
+        id: &CredentialId,
+    ) -> Result<bool, StoreError> {
+        let records = self.list_credentials(user_id).await?.unwrap_or_default();
+        let Some(record) = records.iter().find(|r| &r.credential_id == id) else {
+            return Ok(false);
+        };
+        self.delete_credential(
+            user_id,
+            device_sort_key(&record.client_id, &record.device),
+            id,
+        )
+        .await
+    }
+
+    async fn find_credential(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(CREDENTIAL_INDEX)
+            .key_condition_expression("credential_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(keys) = output.items().first() else {
+            return Ok(None);
+        };
+        let (Some(pk), Some(sk)) = (keys.get("pk"), keys.get("sk")) else {
+            return Err(StoreError::Corrupt("credential index"));
+        };
+        let key = [("pk".to_owned(), pk.clone()), ("sk".to_owned(), sk.clone())];
+        let record = self.get_item(key).await?;
+        let record = record.as_ref().map(record_from_item).transpose()?;
+        Ok(record.filter(|r| &r.credential_id == id))
+    }
+
+    async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError> {
+        let (records, _) = self.query_records(user_id, DEVICE_KEY_PREFIX).await?;
+        let mut revoked = 0;
+        for record in &records {
+            let sk = device_sort_key(&record.client_id, &record.device);
+            if self
+                .delete_credential(user_id, sk, &record.credential_id)
+                .await?
+            {
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
+    }
+}

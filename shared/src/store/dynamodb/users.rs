@@ -1,0 +1,56 @@
+//! The user directory in the table: a login item (`pk = username#<login>`,
+//! `sk = login`) with the password hash, and a profile item in the user's own
+//! partition (`sk = user`).
+
+use async_trait::async_trait;
+
+use super::items::{self, user_from_item, user_to_item};
+use super::{conditional, unavailable, DynamoStore};
+use crate::store::{normalize_username, StoreError, UserDirectory, UserRecord};
+
+#[async_trait]
+impl UserDirectory for DynamoStore {
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let key = Self::key(
+            items::login_pk(&normalize_username(username)),
+            items::LOGIN_SK.to_owned(),
+        );
+        let item = self.get_item(key).await?;
+        item.as_ref().map(user_from_item).transpose()
+    }
+
+    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        // The profile first: a login item never points at a missing profile.
+        for item in [items::profile_item(user), user_to_item(user)] {
+            self.put(item).await?;
+        }
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        // The profile first (its id is new), then the login item only if the
+        // login name is free. A taken name leaves an orphan profile, removed here.
+        self.put(items::profile_item(user)).await?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(user_to_item(user)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        if conditional(result)?.is_some() {
+            return Ok(true);
+        }
+        let [pk, sk] = Self::key(user.user_id.to_string(), items::PROFILE_SK.to_owned());
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(false)
+    }
+}
