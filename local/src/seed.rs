@@ -36,7 +36,7 @@ pub fn clients_json(port: u16) -> String {
             "name": "Local admin",
             "client_secret_hash": hash_client_secret(&ClientSecret::new(ADMIN_SECRET)),
             "grant_types": ["client_credentials"],
-            "scopes": ["read:device_credentials", "delete:device_credentials"]
+            "scopes": ["read:device_credentials", "delete:device_credentials", "create:users"]
         }
     ])
     .to_string()

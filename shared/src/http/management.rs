@@ -20,6 +20,14 @@ fn answer<T: serde::Serialize>(status: StatusCode, result: Result<T, OAuthError>
     }
 }
 
+/// `204 No Content` once done, or the error.
+pub(super) fn no_content<T>(result: Result<T, OAuthError>) -> Response {
+    match result {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
 /// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
 pub async fn list_device_credentials(
     State(state): State<RevokeState>,
@@ -54,10 +62,7 @@ pub async fn revoke_device_credential(
         credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id).await
     }
     .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => err.into_response(),
-    }
+    no_content(result)
 }
 
 /// `DELETE /api/users/{user_id}/refresh_tokens`: 204 once all are revoked.
@@ -72,10 +77,7 @@ pub async fn revoke_all(
         credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id).await
     }
     .await;
-    match result {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => err.into_response(),
-    }
+    no_content(result)
 }
 
 /// `POST /api/users` with a JSON body: 201 and the new user.

@@ -184,8 +184,5 @@ async fn revoke(
         credentials::revoke(state.credentials.as_ref(), &caller, &user_id, &token).await
     }
     .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => err.into_response(),
-    }
+    management::no_content(result)
 }

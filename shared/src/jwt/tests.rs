@@ -1,0 +1,114 @@
+//! Unit tests of minting, verifying and key rotation.
+use super::*;
+use jsonwebtoken::Algorithm;
+
+fn signer() -> TokenSigner {
+    let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+    let key = SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap();
+    TokenSigner::new(
+        key,
+        "https://auth.example/".into(),
+        "https://auth.example/api/".into(),
+    )
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn an_access_token_verifies_and_an_id_token_does_not_pass_as_one() {
+    let signer = signer();
+    let client = ClientId::parse("app".into()).unwrap();
+    let scope = Scope::parse("openid email").unwrap();
+    let (access, _) = signer
+        .mint_access_token("usr_1", &client, &scope, now())
+        .unwrap();
+    let claims = signer.verify_access_token(access.expose_secret()).unwrap();
+    assert!(claims.has_scope("email"));
+
+    let profile = Profile {
+        email: Some("a@example.com".into()),
+        ..Profile::default()
+    };
+    let request = IdTokenRequest {
+        sub: "usr_1",
+        audience: &client,
+        profile: &profile,
+        scope: &scope,
+        nonce: Some("n"),
+    };
+    let (id, expires_in) = signer.mint_id_token(&request, now()).unwrap();
+    assert_eq!(expires_in, 36_000);
+    assert!(signer.verify_access_token(id.expose_secret()).is_err());
+    let id_claims = signer.verify_id_token(id.expose_secret(), &client).unwrap();
+    assert_eq!(id_claims.profile.email.as_deref(), Some("a@example.com"));
+    assert_eq!(id_claims.nonce.as_deref(), Some("n"));
+}
+
+#[test]
+fn expired_and_foreign_audience_tokens_are_refused() {
+    let signer = signer();
+    let client = ClientId::parse("app".into()).unwrap();
+    let other = ClientId::parse("other".into()).unwrap();
+    let scope = Scope::parse("openid").unwrap();
+    let (old, _) = signer
+        .mint_access_token("usr_1", &client, &scope, now() - 7_200)
+        .unwrap();
+    assert!(signer.verify_access_token(old.expose_secret()).is_err());
+    let profile = Profile::default();
+    let request = IdTokenRequest {
+        sub: "usr_1",
+        audience: &client,
+        profile: &profile,
+        scope: &scope,
+        nonce: None,
+    };
+    let (id, _) = signer.mint_id_token(&request, now()).unwrap();
+    assert!(signer.verify_id_token(id.expose_secret(), &other).is_err());
+}
+
+#[test]
+fn tokens_of_a_retired_key_verify_until_the_key_is_removed() {
+    let issuer = "https://auth.example/".to_owned();
+    let api = "https://auth.example/api/".to_owned();
+    let old_pem = SigningKey::generate_pem(Algorithm::RS256).unwrap();
+    let old = || SigningKey::from_pem_any(&old_pem).unwrap();
+    let new = || {
+        let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+        SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap()
+    };
+    let before = TokenSigner::new(old(), issuer.clone(), api.clone());
+    let client = ClientId::parse("app".into()).unwrap();
+    let scope = Scope::parse("openid").unwrap();
+    let (token, _) = before
+        .mint_access_token("usr_1", &client, &scope, now())
+        .unwrap();
+    let rotated =
+        TokenSigner::new(new(), issuer.clone(), api.clone()).with_previous_keys(vec![old()]);
+    assert!(rotated.verify_access_token(token.expose_secret()).is_ok());
+    let kids: Vec<_> = rotated
+        .jwks()
+        .keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect();
+    assert_eq!(kids, [rotated.key().kid(), old().kid()]);
+    let removed = TokenSigner::new(new(), issuer, api);
+    assert!(removed.verify_access_token(token.expose_secret()).is_err());
+}
+
+#[test]
+fn profile_claims_follow_the_scope() {
+    let profile = Profile {
+        name: Some("Ana".into()),
+        email: Some("a@x".into()),
+        email_verified: Some(true),
+    };
+    let released = profile.released_for(&Scope::parse("openid profile").unwrap());
+    assert_eq!(released.name.as_deref(), Some("Ana"));
+    assert!(released.email.is_none() && released.email_verified.is_none());
+}
