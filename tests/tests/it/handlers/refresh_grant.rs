@@ -201,3 +201,69 @@ async fn a_rotated_out_token_used_after_the_leeway_ends_the_session() {
         "reuse revoked the whole device session"
     );
 }
+
+/// Every log line written while the guard lives, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn reuse_is_logged_as_a_security_event_naming_the_credential_never_the_token() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let harness = Harness::new().await;
+    let tokens = harness.tokens_for("ana@example.com", "phone").await;
+    let first = tokens["refresh_token"].clone();
+    let second = refresh(&harness, "web", &first).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let third = refresh(&harness, "web", &second).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        error(&refresh(&harness, "web", &first).await),
+        (400, "invalid_grant".into())
+    );
+
+    let log = captured.text();
+    let event = log
+        .lines()
+        .find(|line| line.contains("refresh_token_reuse"))
+        .expect("a security event");
+    assert!(event.contains("\"target\":\"security\""), "{event}");
+    assert!(event.contains("dcr_"), "it names the credential: {event}");
+    for secret in [
+        &first,
+        &second,
+        &third,
+        &tokens["access_token"],
+        &tokens["id_token"],
+    ] {
+        let secret_part = secret.rsplit('.').next().unwrap();
+        assert!(!log.contains(secret_part), "a token leaked into the log");
+    }
+}
