@@ -24,6 +24,9 @@ async fn refresh(harness: &Harness, client: &str, refresh_token: &str) -> Reply 
     token(harness, Gateway::HttpApi, &fields).await
 }
 
+/// A form body, as field pairs.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 fn error(reply: &Reply) -> (u16, String) {
     (
         reply.status,
@@ -121,7 +124,7 @@ async fn the_scope_can_narrow_but_never_widen() {
 async fn foreign_malformed_and_missing_tokens_are_refused_with_rfc_errors() {
     let harness = Harness::new().await;
     let rt = harness.tokens_for("ana@example.com", "phone").await["refresh_token"].clone();
-    let cases: [(&[(&str, &str)], u16, &str); 6] = [
+    let cases: [(Fields, u16, &str); 6] = [
         (
             &[
                 ("grant_type", "refresh_token"),
