@@ -18,7 +18,7 @@ use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
 use shared::store::Store;
 
-pub use seed::{DEMO_PASSWORD, DEMO_USERNAME};
+pub use seed::{ADMIN_SECRET, DEMO_PASSWORD, DEMO_USERNAME};
 
 /// The built local application.
 pub struct LocalApp {

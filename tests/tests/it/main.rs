@@ -11,6 +11,7 @@ mod dynalite;
 mod e2e;
 mod handlers;
 mod helpers;
+mod management_e2e;
 mod oidc_client;
 mod rotation;
 mod store_contract;
