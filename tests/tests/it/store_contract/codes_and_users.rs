@@ -1,0 +1,68 @@
+//! Store contract: authorization codes and the user directory.
+
+use super::*;
+
+pub(super) async fn users_are_found_by_their_normalized_login(store: Arc<dyn Store>) {
+    let mut ana = user("usr_ana", "ana@example.com");
+    ana.password_hash = hash_password(&Password::new("pw")).unwrap();
+    store.put_user(&ana).await.unwrap();
+    assert_eq!(
+        store.find_user("  ANA@Example.com ").await.unwrap(),
+        Some(ana)
+    );
+    assert_eq!(store.find_user("bob@example.com").await.unwrap(), None);
+}
+
+pub(super) async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
+    let issued = code(1, 1_000);
+    store.put_code(&issued).await.unwrap();
+    let used = store
+        .consume_code(&issued.code_hash, 990)
+        .await
+        .unwrap()
+        .expect("the first use succeeds");
+    assert_eq!(used.used_at, Some(990));
+    assert_eq!(used.grant, issued.grant, "the grant round-trips");
+    assert!(store
+        .consume_code(&issued.code_hash, 991)
+        .await
+        .unwrap()
+        .is_none());
+    let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
+    assert_eq!(found.used_at, Some(990), "a replay can be recognised");
+    let unknown = TokenHash::from_bytes(&[9; 32]).unwrap();
+    assert!(store.consume_code(&unknown, 990).await.unwrap().is_none());
+    assert!(store.find_code(&unknown).await.unwrap().is_none());
+}
+
+pub(super) async fn an_expired_code_is_refused_and_stays_unused(store: Arc<dyn Store>) {
+    let issued = code(2, 1_000);
+    store.put_code(&issued).await.unwrap();
+    assert!(store
+        .consume_code(&issued.code_hash, 1_001)
+        .await
+        .unwrap()
+        .is_none());
+    let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
+    assert_eq!(found.used_at, None);
+}
+
+pub(super) async fn creating_a_user_refuses_a_taken_login(store: Arc<dyn Store>) {
+    let first = user("usr_first", "taken@example.com");
+    assert!(store.create_user(&first).await.unwrap());
+    let second = user("usr_second", "  TAKEN@example.com");
+    assert!(!store.create_user(&second).await.unwrap());
+    assert_eq!(
+        store.find_user("taken@example.com").await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.list_credentials(&second.user_id).await.unwrap(),
+        None,
+        "the refused user leaves nothing behind"
+    );
+    assert_eq!(
+        store.list_credentials(&first.user_id).await.unwrap(),
+        Some(vec![])
+    );
+}

@@ -1,0 +1,185 @@
+//! The store contract: the same cases run against the in-memory store and the
+//! DynamoDB store on dynalite, so the two can't drift apart.
+
+use std::sync::Arc;
+
+use shared::domain::password::hash_password;
+use shared::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
+use shared::jwt::Profile;
+use shared::keys::{parse_algorithm, SigningKey};
+use shared::refresh_token::TokenHash;
+use shared::refresh_token::{self, RefreshToken};
+use shared::secret::{Password, RefreshTokenValue};
+use shared::store::dynamodb::DynamoStore;
+use shared::store::memory::MemoryStore;
+use shared::store::{
+    CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Store, UserRecord,
+};
+
+use crate::dynalite::fresh_table;
+
+mod codes_and_users;
+mod rotation;
+mod sessions;
+
+use codes_and_users::*;
+use rotation::*;
+use sessions::*;
+
+fn user(id: &str, username: &str) -> UserRecord {
+    UserRecord {
+        user_id: UserId::parse(id.into()).unwrap(),
+        username: username.into(),
+        password_hash: PasswordHash(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA"
+                .into(),
+        ),
+        profile: Profile {
+            name: Some("Ana".into()),
+            email: Some(username.into()),
+            email_verified: Some(true),
+        },
+    }
+}
+
+/// A record for (user, client, device) and the token that opens it.
+fn issued(
+    user_id: &str,
+    client: &str,
+    device: &str,
+    n: u64,
+) -> (RefreshTokenRecord, RefreshTokenValue, RefreshToken) {
+    let (user_id, client_id, device) = (
+        UserId::parse(user_id.into()).unwrap(),
+        ClientId::parse(client.into()).unwrap(),
+        DeviceName::parse(device.into()).unwrap(),
+    );
+    let (value, token_hash) = refresh_token::mint(&user_id, &client_id, &device).unwrap();
+    let record = RefreshTokenRecord {
+        user_id,
+        client_id,
+        device,
+        credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
+        token_hash,
+        prev_hash: None,
+        rotated_at: None,
+        scope: Scope::parse("openid offline_access profile").unwrap(),
+        created_at: 1_700_000_000 + n,
+        last_used_at: 1_700_000_000 + n,
+        expires_at: 1_800_000_000 + n,
+        profile: Profile {
+            name: Some("Ana".into()),
+            email: None,
+            email_verified: None,
+        },
+    };
+    let parsed = refresh_token::parse(&value).unwrap();
+    (record, value, parsed)
+}
+
+const DAY: u64 = 86_400;
+
+/// An attempt without rotation and with lifetimes long enough not to matter.
+fn plain(token: &RefreshToken, now: u64) -> RefreshAttempt<'_> {
+    RefreshAttempt {
+        token,
+        successor: None,
+        now,
+        leeway: 30,
+        absolute_lifetime: 20_000 * DAY,
+        idle_lifetime: 20_000 * DAY,
+    }
+}
+
+/// The same attempt with rotation to `next`.
+fn rotating<'a>(token: &'a RefreshToken, next: &RefreshToken, now: u64) -> RefreshAttempt<'a> {
+    RefreshAttempt {
+        successor: Some(next.hash.clone()),
+        ..plain(token, now)
+    }
+}
+
+async fn redeem(
+    store: &Arc<dyn Store>,
+    token: &RefreshToken,
+    now: u64,
+) -> Option<RefreshTokenRecord> {
+    store.refresh(&plain(token, now)).await.unwrap()
+}
+
+fn rotation_key() -> SigningKey {
+    let alg = parse_algorithm("ES256").unwrap();
+    SigningKey::from_pem(&SigningKey::generate_pem(alg).unwrap(), alg, None).unwrap()
+}
+
+async fn with_user(store: &Arc<dyn Store>, id: &str) {
+    store
+        .put_user(&user(id, &format!("{id}@example.com")))
+        .await
+        .unwrap();
+}
+
+fn code(n: u8, expires_at: u64) -> CodeRecord {
+    CodeRecord {
+        code_hash: TokenHash::from_bytes(&[n; 32]).unwrap(),
+        grant: CodeGrant {
+            client_id: ClientId::parse("app".into()).unwrap(),
+            redirect_uri: "https://app.example/cb?x=1".into(),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            user_id: UserId::parse("usr_1".into()).unwrap(),
+            scope: "openid offline_access".into(),
+            device: Some(DeviceName::parse("Pixel \"9\"".into()).unwrap()),
+            nonce: Some("n".into()),
+            profile: Profile {
+                name: Some("Ana".into()),
+                email: None,
+                email_verified: Some(true),
+            },
+            credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
+        },
+        expires_at,
+        used_at: None,
+    }
+}
+
+macro_rules! store_contract {
+    ($($case:ident),* $(,)?) => {
+        mod in_memory {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(std::sync::Arc::new(super::MemoryStore::new())).await;
+                }
+            )*
+        }
+        mod on_dynalite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let settings = super::fresh_table().await;
+                    super::$case(std::sync::Arc::new(super::DynamoStore::connect(&settings).await)).await;
+                }
+            )*
+        }
+    };
+}
+
+store_contract!(
+    users_are_found_by_their_normalized_login,
+    unknown_users_have_no_credential_list,
+    a_stored_token_redeems_and_records_its_use,
+    a_wrong_secret_redeems_nothing_and_changes_nothing,
+    reauthorizing_a_device_replaces_its_record,
+    each_app_and_device_has_its_own_record,
+    revoking_by_token_removes_only_that_record,
+    revoking_by_credential_id_is_scoped_to_the_user,
+    rotation_moves_the_session_to_the_successor,
+    a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time,
+    a_grandparent_is_refused_even_inside_the_leeway,
+    lifetimes_are_part_of_the_write_condition,
+    ending_a_session_needs_its_credential_id,
+    a_code_is_used_up_by_its_first_use,
+    an_expired_code_is_refused_and_stays_unused,
+    credentials_are_found_by_id_and_revoked_all_at_once,
+    creating_a_user_refuses_a_taken_login,
+);

@@ -1,0 +1,148 @@
+//! Store contract: the rotation write, the retry leeway, lifetimes and ending a session.
+
+use super::*;
+
+pub(super) async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn Store>) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let rotated = store
+        .refresh(&rotating(&token, &next, 1_800_000_000))
+        .await
+        .unwrap()
+        .expect("first rotation succeeds");
+    assert!(rotated.token_hash.matches(&next.hash));
+    assert!(rotated.prev_hash.unwrap().matches(&token.hash));
+    assert_eq!(rotated.rotated_at, Some(1_800_000_000));
+    let after = store.find_session(&token).await.unwrap().unwrap();
+    assert!(after.token_hash.matches(&next.hash), "the write is stored");
+    assert_eq!(after.rotated_at, Some(1_800_000_000));
+    assert!(
+        redeem(&store, &token, 1_800_000_001).await.is_none(),
+        "the predecessor is no longer current"
+    );
+    let third = next.successor(key.rotation_key());
+    let again = store
+        .refresh(&rotating(&next, &third, 1_800_000_100))
+        .await
+        .unwrap()
+        .expect("the successor rotates in turn");
+    assert!(again.prev_hash.unwrap().matches(&next.hash));
+    assert_eq!(again.rotated_at, Some(1_800_000_100));
+}
+
+pub(super) async fn a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time(
+    store: Arc<dyn Store>,
+) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let t0 = 1_800_000_000;
+    store
+        .refresh(&rotating(&token, &next, t0))
+        .await
+        .unwrap()
+        .unwrap();
+    let retry = store
+        .refresh(&rotating(&token, &next, t0 + 20))
+        .await
+        .unwrap()
+        .expect("a retry 20 s later succeeds");
+    assert!(retry.token_hash.matches(&next.hash));
+    assert_eq!(
+        retry.rotated_at,
+        Some(t0),
+        "a retry does not stretch the leeway"
+    );
+    assert!(
+        store
+            .refresh(&rotating(&token, &next, t0 + 31))
+            .await
+            .unwrap()
+            .is_none(),
+        "31 s after the rotation the predecessor is refused"
+    );
+    let wrong_successor = issued("usr_1", "app", "phone", 9).2;
+    assert!(
+        store
+            .refresh(&rotating(&token, &wrong_successor, t0 + 1))
+            .await
+            .unwrap()
+            .is_none(),
+        "a retry must name the stored successor"
+    );
+}
+
+pub(super) async fn a_grandparent_is_refused_even_inside_the_leeway(store: Arc<dyn Store>) {
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 1);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let third = next.successor(key.rotation_key());
+    let t0 = 1_800_000_000;
+    store
+        .refresh(&rotating(&token, &next, t0))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .refresh(&rotating(&next, &third, t0 + 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store
+        .refresh(&rotating(&token, &next, t0 + 2))
+        .await
+        .unwrap()
+        .is_none());
+    let session = store.find_session(&token).await.unwrap().unwrap();
+    assert!(
+        session.token_hash.matches(&third.hash),
+        "the refusal wrote nothing"
+    );
+}
+
+pub(super) async fn lifetimes_are_part_of_the_write_condition(store: Arc<dyn Store>) {
+    let (record, _, token) = issued("usr_1", "app", "phone", 0);
+    store.put_refresh_token(&record).await.unwrap();
+    let created = record.created_at;
+    let absolute = RefreshAttempt {
+        absolute_lifetime: 10 * DAY,
+        ..plain(&token, created + 10 * DAY + 1)
+    };
+    assert!(store.refresh(&absolute).await.unwrap().is_none());
+    let idle = RefreshAttempt {
+        idle_lifetime: DAY,
+        ..plain(&token, created + DAY + 1)
+    };
+    assert!(store.refresh(&idle).await.unwrap().is_none());
+    assert_eq!(
+        store.find_session(&token).await.unwrap(),
+        Some(record.clone())
+    );
+    let in_time = RefreshAttempt {
+        idle_lifetime: DAY,
+        ..plain(&token, created + DAY)
+    };
+    let used = store.refresh(&in_time).await.unwrap().unwrap();
+    assert_eq!(
+        used.expires_at,
+        created + 2 * DAY,
+        "the TTL moves with each use"
+    );
+}
+
+pub(super) async fn ending_a_session_needs_its_credential_id(store: Arc<dyn Store>) {
+    let (first, _, token) = issued("usr_1", "app", "phone", 1);
+    let (second, _, _) = issued("usr_1", "app", "phone", 2);
+    store.put_refresh_token(&second).await.unwrap();
+    assert!(
+        !store.end_session(first.session()).await.unwrap(),
+        "a replaced session is not ended twice"
+    );
+    assert!(store.find_session(&token).await.unwrap().is_some());
+    assert!(store.end_session(second.session()).await.unwrap());
+    assert!(store.find_session(&token).await.unwrap().is_none());
+}
