@@ -75,28 +75,29 @@ async fn refused(
     tokens: &dyn RefreshTokenRedeemer,
     attempt: &RefreshAttempt<'_>,
 ) -> Result<OAuthError, OAuthError> {
-    let Some(record) = tokens.find_session(attempt.token).await? else {
-        return Ok(invalid());
-    };
-    if record.token_hash.matches(&attempt.token.hash) || is_retry(&record, attempt) {
+    let expired = |record: &RefreshTokenRecord| {
         tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
-        return Ok(OAuthError::InvalidGrant(
-            "The refresh token has expired.".into(),
-        ));
+        OAuthError::InvalidGrant("The refresh token has expired.".into())
+    };
+    match session_of(services, tokens, attempt.token).await? {
+        None => Ok(invalid()),
+        Some((record, Standing::Current)) => Ok(expired(&record)),
+        // A retry inside the leeway was refused only for the session's lifetimes.
+        Some((record, Standing::Ancestor)) if is_retry(&record, attempt) => Ok(expired(&record)),
+        Some((record, Standing::Ancestor)) => {
+            let ended = tokens.end_session(record.session()).await?;
+            tracing::warn!(
+                target: "security",
+                event = "refresh_token_reuse",
+                credential_id = %record.credential_id,
+                client_id = %record.client_id,
+                user_id = %record.user_id,
+                session_revoked = ended,
+                "a rotated-out refresh token was presented after the leeway; the session is revoked"
+            );
+            Ok(invalid())
+        }
     }
-    if is_ancestor(services, attempt.token, &record) {
-        let ended = tokens.end_session(record.session()).await?;
-        tracing::warn!(
-            target: "security",
-            event = "refresh_token_reuse",
-            credential_id = %record.credential_id,
-            client_id = %record.client_id,
-            user_id = %record.user_id,
-            session_revoked = ended,
-            "a rotated-out refresh token was presented after the leeway; the session is revoked"
-        );
-    }
-    Ok(invalid())
 }
 
 /// Where a presented token stands in its session.

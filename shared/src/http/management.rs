@@ -98,7 +98,7 @@ pub async fn create_user(
         let new: users::NewUser = serde_json::from_slice(&body).map_err(|e| {
             OAuthError::InvalidRequest(format!(
                 "The body must be {{\"email\",\"password\"[,\"name\",\"email_verified\"]}} ({}).",
-                e.classify_name()
+                json_error_kind(&e)
             ))
         })?;
         users::create(state.users.as_ref(), &caller, new).await
@@ -107,19 +107,13 @@ pub async fn create_user(
     answer(StatusCode::CREATED, result)
 }
 
-trait Classify {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl Classify for serde_json::Error {
-    /// The kind of JSON error, without echoing any part of the body.
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "malformed JSON"
-            }
-            serde_json::error::Category::Data => "missing, unknown or mistyped field",
-            serde_json::error::Category::Io => "unreadable body",
-        }
+/// The kind of JSON error, without echoing any part of the body (which
+/// holds a password).
+fn json_error_kind(err: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => "malformed JSON",
+        Category::Data => "missing, unknown or mistyped field",
+        Category::Io => "unreadable body",
     }
 }

@@ -51,7 +51,9 @@ fn clients_json() -> String {
         {"client_id": "zero-leeway", "name": "Strict app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"leeway_seconds": 0}},
         {"client_id": "capped", "name": "Capped app", "callbacks": [CALLBACK],
-         "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}}
+         "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}},
+        {"client_id": "short-lived", "name": "Short-lived app", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "refresh_token_policy": {"idle_lifetime_seconds": 1}}
     ])
     .to_string()
 }

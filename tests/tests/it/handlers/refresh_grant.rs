@@ -205,6 +205,22 @@ async fn a_rotated_out_token_used_after_the_leeway_ends_the_session() {
     );
 }
 
+#[tokio::test]
+async fn a_session_unused_for_longer_than_its_idle_lifetime_expires() {
+    let harness = Harness::new().await;
+    let rt = harness
+        .tokens_of_client("short-lived", "ana@example.com", "phone")
+        .await["refresh_token"]
+        .clone();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let reply = refresh(&harness, "short-lived", &rt).await;
+    assert_eq!(error(&reply), (400, "invalid_grant".into()));
+    assert_eq!(
+        reply.json()["error_description"],
+        "The refresh token has expired."
+    );
+}
+
 /// Every log line written while the guard lives, as text.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
