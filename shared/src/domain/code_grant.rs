@@ -7,12 +7,12 @@ use url::form_urlencoded::Serializer;
 use crate::app::Services;
 use crate::clients::{Client, GrantType};
 use crate::domain::authorize::{with_params, AuthorizationRequest};
-use crate::domain::session::{self, new_credential_id, NewSession};
+use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse};
 use crate::domain::{now, pkce, random_hex};
 use crate::error::OAuthError;
 use crate::http::params::Params;
-use crate::ids::{Scope, OFFLINE_ACCESS};
+use crate::ids::Scope;
 use crate::refresh_token::TokenHash;
 use crate::store::{
     AuthorizationCodes, CodeGrant, CodeRecord, RefreshTokenIssuer, RefreshTokenRedeemer,
@@ -31,14 +31,14 @@ fn code_hash(code: &str) -> Option<TokenHash> {
 /// `redirect_uri?code=…&state=…` (§4.1.2).
 pub async fn issue(
     codes: &dyn AuthorizationCodes,
+    client: &Client,
     user: &UserRecord,
     request: &AuthorizationRequest,
 ) -> Result<String, OAuthError> {
     let code = random_hex(32)?;
     let code_hash = code_hash(&code).ok_or_else(|| OAuthError::ServerError("code hash".into()))?;
     let grant = CodeGrant {
-        client_id: crate::ids::ClientId::parse(request.client_id.clone())
-            .map_err(|_| OAuthError::ServerError("client id".into()))?,
+        client_id: client.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
         code_challenge: request.code_challenge.clone(),
         user_id: user.user_id.clone(),
@@ -111,8 +111,8 @@ pub async fn exchange(
         nonce: grant.nonce.as_deref(),
     };
     let minted = mint_user_tokens(services, client, &subject, &scope)?;
-    let refresh_token = match &grant.device {
-        Some(device) if scope.contains(OFFLINE_ACCESS) && client.refresh_tokens => {
+    let refresh_token = match offline_device(client, &scope, grant.device.as_ref()) {
+        Some(device) => {
             let session = NewSession {
                 user_id: &grant.user_id,
                 profile: &grant.profile,

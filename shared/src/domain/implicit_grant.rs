@@ -7,10 +7,10 @@ use crate::app::Services;
 use crate::clients::Client;
 use crate::domain::authorize::AuthorizationRequest;
 use crate::domain::now;
-use crate::domain::session::{self, new_credential_id, NewSession};
+use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, Subject};
 use crate::error::OAuthError;
-use crate::ids::{Scope, OFFLINE_ACCESS};
+use crate::ids::Scope;
 use crate::secret::{Jwt, Password, RefreshTokenValue};
 use crate::store::{RefreshTokenIssuer, UserDirectory, UserRecord};
 
@@ -77,11 +77,8 @@ pub async fn grant(
     };
     let (access_token, expires_in, id_token) =
         mint_user_tokens(services, client, &subject, &request.scope)?;
-    let refresh_token = match (
-        &request.device,
-        request.scope.contains(OFFLINE_ACCESS) && client.refresh_tokens,
-    ) {
-        (Some(device), true) => {
+    let refresh_token = match offline_device(client, &request.scope, request.device.as_ref()) {
+        Some(device) => {
             let session = NewSession {
                 user_id: &user.user_id,
                 profile: &user.profile,

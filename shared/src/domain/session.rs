@@ -4,7 +4,7 @@
 use crate::clients::Client;
 use crate::domain::random_hex;
 use crate::error::OAuthError;
-use crate::ids::{CredentialId, DeviceName, Scope, UserId};
+use crate::ids::{CredentialId, DeviceName, Scope, UserId, OFFLINE_ACCESS};
 use crate::jwt::Profile;
 use crate::refresh_token;
 use crate::secret::RefreshTokenValue;
@@ -14,6 +14,16 @@ use crate::store::{RefreshTokenIssuer, RefreshTokenRecord};
 pub fn new_credential_id() -> Result<CredentialId, OAuthError> {
     CredentialId::parse(format!("dcr_{}", random_hex(16)?))
         .map_err(|_| OAuthError::ServerError("credential id".into()))
+}
+
+/// The device of the session a grant starts, if it starts one: `offline_access`
+/// granted, a `device` named, and a client allowed refresh tokens.
+pub fn offline_device<'a>(
+    client: &Client,
+    scope: &Scope,
+    device: Option<&'a DeviceName>,
+) -> Option<&'a DeviceName> {
+    device.filter(|_| scope.contains(OFFLINE_ACCESS) && client.refresh_tokens)
 }
 
 /// Who and what a new session is for.

@@ -172,7 +172,9 @@ async fn submit_login(
         Err(err) => return error_page(&err),
     };
     let location = match request.response_type {
-        ResponseType::Code => code_grant::issue(state.codes.as_ref(), &user, &request).await,
+        ResponseType::Code => {
+            code_grant::issue(state.codes.as_ref(), callback.client, &user, &request).await
+        }
         ResponseType::Token => grant(
             &state.services,
             state.tokens.as_ref(),
