@@ -57,6 +57,22 @@ pub fn presented_client(
     })
 }
 
+/// The token, revocation and introspection endpoints: like `presented_client`,
+/// but a request that names no client at all is `invalid_client` (RFC 6749
+/// §5.2: "no client authentication included").
+pub fn required_client(
+    authorization: Option<&str>,
+    params: &Params,
+) -> Result<PresentedClient, OAuthError> {
+    let has_basic = authorization.and_then(basic_credentials).is_some();
+    if !has_basic && params.get("client_id")?.is_none() {
+        return Err(OAuthError::InvalidClient(
+            "Client authentication is required: HTTP Basic, or client_id in the body.".into(),
+        ));
+    }
+    presented_client(authorization, params)
+}
+
 /// Parses `Basic base64(urlencode(id) ":" urlencode(secret))`; `None` for other schemes.
 fn basic_credentials(header: &str) -> Option<Result<(String, ClientSecret), OAuthError>> {
     let (scheme, value) = header.split_once(' ')?;

@@ -14,7 +14,7 @@ use axum::Router;
 
 use crate::app::Services;
 use crate::clients::Client;
-use crate::domain::client_auth::{authenticate, presented_client};
+use crate::domain::client_auth::{authenticate, presented_client, required_client};
 use crate::domain::code_grant::{exchange, CodeStores};
 use crate::domain::delegation::delegate;
 use crate::domain::discovery::TOKEN_GRANTS;
@@ -110,7 +110,7 @@ async fn token(
                 "This grant type is not supported.".into(),
             ));
         }
-        let presented = presented_client(header_text(&headers, header::AUTHORIZATION), &params)?;
+        let presented = required_client(header_text(&headers, header::AUTHORIZATION), &params)?;
         let client = authenticate(&state.services.clients, &presented)?;
         let services = &state.services;
         match grant {

@@ -15,7 +15,7 @@ use axum::Router;
 
 use crate::app::Services;
 use crate::clients::Client;
-use crate::domain::client_auth::{authenticate, presented_client};
+use crate::domain::client_auth::{authenticate, required_client};
 use crate::domain::{credentials, revocation};
 use crate::error::OAuthError;
 use crate::http::management;
@@ -90,7 +90,7 @@ fn client_request<'a>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(&'a Client, Params), OAuthError> {
     let params = read_params(headers, body, &[BodyKind::Form])?;
-    let presented = presented_client(header_text(headers, header::AUTHORIZATION), &params)?;
+    let presented = required_client(header_text(headers, header::AUTHORIZATION), &params)?;
     let client = authenticate(&state.services.clients, &presented)?;
     Ok((client, params))
 }

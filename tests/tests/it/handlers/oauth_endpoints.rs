@@ -79,6 +79,12 @@ async fn revocation_checks_the_client() {
     let reply = send(&harness.revoke(), Gateway::HttpApi, &bad_secret).await;
     assert_eq!(reply.status, 401);
     assert!(reply.header("www-authenticate").is_some());
+    let anonymous = post("/oauth/revoke", &[("token", rt.as_str())]);
+    let reply = send(&harness.revoke(), Gateway::HttpApi, &anonymous).await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     assert_eq!(
         refresh(&harness, &rt).await.status,
         200,

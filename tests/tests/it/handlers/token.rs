@@ -90,6 +90,18 @@ async fn client_credentials_errors_follow_rfc_6749_section_5_2() {
             400,
             "invalid_request",
         ),
+        (
+            "grant_type=client_credentials".into(),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "grant_type=refresh_token&refresh_token=x".into(),
+            Some("Bearer abc".into()),
+            401,
+            "invalid_client",
+        ),
     ];
     for (body, auth, status, code) in cases {
         let mut call = Call::post("/oauth/token", "application/x-www-form-urlencoded", &body);
