@@ -53,7 +53,9 @@ fn clients_json() -> String {
         {"client_id": "capped", "name": "Capped app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}},
         {"client_id": "short-lived", "name": "Short-lived app", "callbacks": [CALLBACK],
-         "refresh_tokens": true, "refresh_token_policy": {"idle_lifetime_seconds": 1}}
+         "refresh_tokens": true, "refresh_token_policy": {"idle_lifetime_seconds": 1}},
+        {"client_id": "classic-app", "name": "Classic app", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "refresh_token_policy": {"rotate": false}}
     ])
     .to_string()
 }

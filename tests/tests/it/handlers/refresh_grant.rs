@@ -206,6 +206,27 @@ async fn a_rotated_out_token_used_after_the_leeway_ends_the_session() {
 }
 
 #[tokio::test]
+async fn with_rotation_off_delegation_answers_exactly_as_the_classic_api_did() {
+    let harness = Harness::new().await;
+    let rt = harness
+        .tokens_of_client("classic-app", "ana@example.com", "phone")
+        .await["refresh_token"]
+        .clone();
+    let body = serde_json::json!({
+        "client_id": "classic-app",
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "refresh_token": rt,
+    });
+    for _ in 0..3 {
+        let call = Call::post("/delegation", "application/json", &body.to_string());
+        let reply = send(&harness.delegation(), Gateway::HttpApi, &call).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let keys: Vec<String> = reply.json().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["expires_in", "id_token", "token_type"]);
+    }
+}
+
+#[tokio::test]
 async fn a_session_unused_for_longer_than_its_idle_lifetime_expires() {
     let harness = Harness::new().await;
     let rt = harness
