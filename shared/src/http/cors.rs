@@ -6,12 +6,23 @@ use axum::response::{IntoResponse, Response};
 
 use crate::clients::{Client, ClientRegistry};
 use crate::http::header_text;
+use crate::http::params::Params;
 
 fn allow(response: &mut Response, origin: &str) {
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
     }
+}
+
+/// The client whose web origins CORS answers for: the `client_id` in the body,
+/// so that errors reach the page too.
+pub fn body_client<'a>(clients: &'a ClientRegistry, params: &Params) -> Option<&'a Client> {
+    params
+        .get("client_id")
+        .ok()
+        .flatten()
+        .and_then(|id| clients.get(id))
 }
 
 /// Adds `Access-Control-Allow-Origin` when the request's origin is one of the client's.

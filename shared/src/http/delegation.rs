@@ -13,14 +13,13 @@ use axum::routing::post;
 use axum::Router;
 
 use crate::app::Services;
-use crate::clients::Client;
 use crate::domain::client_auth::{authenticate, presented_client, required_client};
 use crate::domain::code_grant::{exchange, CodeStores};
 use crate::domain::delegation::delegate;
 use crate::domain::discovery::TOKEN_GRANTS;
 use crate::domain::token::{client_credentials, refresh_grant};
 use crate::error::OAuthError;
-use crate::http::params::{BodyKind, Params};
+use crate::http::params::BodyKind;
 use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
 use crate::store::{AuthorizationCodes, RefreshTokenIssuer, RefreshTokenRedeemer, Store};
 
@@ -77,7 +76,7 @@ async fn delegation(
         Err(err) => return err.into_response(),
     };
     let clients = &state.services.clients;
-    let cors_client = cors_client(&state, &params);
+    let cors_client = cors::body_client(&state.services.clients, &params);
     let result = async {
         let presented = presented_client(header_text(&headers, header::AUTHORIZATION), &params)?;
         let client = authenticate(clients, &presented)?;
@@ -102,7 +101,7 @@ async fn token(
         Ok(params) => params,
         Err(err) => return err.into_response(),
     };
-    let cors_client = cors_client(&state, &params);
+    let cors_client = cors::body_client(&state.services.clients, &params);
     let result = async {
         let grant = params.require("grant_type")?;
         if !TOKEN_GRANTS.contains(&grant) {
@@ -135,13 +134,4 @@ async fn token(
     };
     cors::apply(&mut response, &headers, cors_client);
     response
-}
-
-/// The client whose web origins CORS answers for: the `client_id` in the body.
-fn cors_client<'a>(state: &'a DelegationState, params: &Params) -> Option<&'a Client> {
-    params
-        .get("client_id")
-        .ok()
-        .flatten()
-        .and_then(|id| state.services.clients.get(id))
 }

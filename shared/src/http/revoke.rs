@@ -87,12 +87,10 @@ async fn preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Resp
 fn client_request<'a>(
     state: &'a RevokeState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(&'a Client, Params), OAuthError> {
-    let params = read_params(headers, body, &[BodyKind::Form])?;
-    let presented = required_client(header_text(headers, header::AUTHORIZATION), &params)?;
-    let client = authenticate(&state.services.clients, &presented)?;
-    Ok((client, params))
+    params: &Params,
+) -> Result<&'a Client, OAuthError> {
+    let presented = required_client(header_text(headers, header::AUTHORIZATION), params)?;
+    authenticate(&state.services.clients, &presented)
 }
 
 /// `POST /oauth/revoke` (RFC 7009 §2): 200 with an empty body once done.
@@ -101,17 +99,24 @@ async fn oauth_revoke(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let params = match read_params(&headers, body, &[BodyKind::Form]) {
+        Ok(params) => params,
+        Err(err) => return err.into_response(),
+    };
     let result = async {
-        let (client, params) = client_request(&state, &headers, body)?;
-        revocation::revoke(&state.services, state.sessions.as_ref(), client, &params).await?;
-        Ok::<_, OAuthError>(client)
+        let client = client_request(&state, &headers, &params)?;
+        revocation::revoke(&state.services, state.sessions.as_ref(), client, &params).await
     }
     .await;
-    let (mut response, client) = match result {
-        Ok(client) => (StatusCode::OK.into_response(), Some(client)),
-        Err(err) => (err.into_response(), None),
+    let mut response = match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(err) => err.into_response(),
     };
-    cors::apply(&mut response, &headers, client);
+    cors::apply(
+        &mut response,
+        &headers,
+        cors::body_client(&state.services.clients, &params),
+    );
     response
 }
 
@@ -122,7 +127,8 @@ async fn oauth_introspect(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = async {
-        let (client, params) = client_request(&state, &headers, body)?;
+        let params = read_params(&headers, body, &[BodyKind::Form])?;
+        let client = client_request(&state, &headers, &params)?;
         revocation::introspect(&state.services, state.sessions.as_ref(), client, &params).await
     }
     .await;

@@ -115,6 +115,27 @@ impl DynamoStore {
         Ok(output.item)
     }
 
+    /// Deletes an item if `condition` (with its one value `:v`) holds; `false` otherwise.
+    async fn delete_if(
+        &self,
+        key: [(String, AttributeValue); 2],
+        condition: &str,
+        value: AttributeValue,
+    ) -> Result<bool, StoreError> {
+        let [pk, sk] = key;
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .condition_expression(condition)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
     /// Deletes a refresh-token record if it still has this credential id.
     async fn delete_credential(
         &self,
@@ -122,18 +143,9 @@ impl DynamoStore {
         record_sk: String,
         id: &CredentialId,
     ) -> Result<bool, StoreError> {
-        let [pk, sk] = Self::key(user_id.to_string(), record_sk);
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .condition_expression("credential_id = :id")
-            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
-            .send()
-            .await;
-        Ok(conditional(result)?.is_some())
+        let key = Self::key(user_id.to_string(), record_sk);
+        let id = AttributeValue::S(id.to_string());
+        self.delete_if(key, "credential_id = :v", id).await
     }
 }
 
@@ -153,11 +165,6 @@ impl RefreshTokenIssuer for DynamoStore {
     }
 
     async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
-        self.delete_credential(
-            session.user_id,
-            device_sort_key(session.client_id, session.device),
-            session.credential_id,
-        )
-        .await
+        super::RefreshTokenRedeemer::end_session(self, session).await
     }
 }

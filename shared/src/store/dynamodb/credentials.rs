@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{self, record_from_item};
-use super::{conditional, unavailable, DynamoStore};
+use super::{unavailable, DynamoStore};
 use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
 use crate::store::{
@@ -64,18 +64,9 @@ impl DeviceCredentials for DynamoStore {
     }
 
     async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
-        let [pk, sk] = Self::token_key(token);
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .condition_expression("token_hash = :hash")
-            .expression_attribute_values(":hash", Self::hash_value(token))
-            .send()
-            .await;
-        Ok(conditional(result)?.is_some())
+        let key = Self::token_key(token);
+        self.delete_if(key, "token_hash = :v", Self::hash_value(token))
+            .await
     }
 
     async fn revoke_credential(

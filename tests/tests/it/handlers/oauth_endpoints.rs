@@ -74,6 +74,15 @@ async fn revocation_checks_the_client() {
         (reply.status, reply.json()["error"].as_str()),
         (400, Some("invalid_grant"))
     );
+    // A browser app can read the error, not only the success.
+    let no_token =
+        post("/oauth/revoke", &[("client_id", "web")]).header("origin", super::harness::ORIGIN);
+    let reply = send(&harness.revoke(), Gateway::HttpApi, &no_token).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(super::harness::ORIGIN)
+    );
     let bad_secret = post("/oauth/revoke", &[("token", rt.as_str())])
         .header("authorization", &basic("confidential-app", "wrong"));
     let reply = send(&harness.revoke(), Gateway::HttpApi, &bad_secret).await;
