@@ -11,7 +11,8 @@ use crate::ids::{DeviceName, Scope, OFFLINE_ACCESS, OPENID};
 
 /// The scopes a user can grant at `/authorize`.
 pub const SUPPORTED_SCOPES: [&str; 4] = [OPENID, "profile", "email", OFFLINE_ACCESS];
-const MAX_STATE_LEN: usize = 2048;
+/// The longest `state` accepted, in bytes.
+pub const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;
 
 /// A client and a callback that exactly matches one it registered.

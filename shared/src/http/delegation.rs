@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -20,7 +20,7 @@ use crate::domain::discovery::TOKEN_GRANTS;
 use crate::domain::token::{client_credentials, refresh_grant};
 use crate::error::OAuthError;
 use crate::http::params::BodyKind;
-use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
+use crate::http::{authorization, cors, finish_api_router, json_no_store, read_params};
 use crate::store::{AuthorizationCodes, RefreshTokenIssuer, RefreshTokenRedeemer, Store};
 
 /// What the delegation handlers need.
@@ -78,7 +78,7 @@ async fn delegation(
     let clients = &state.services.clients;
     let cors_client = cors::body_client(&state.services.clients, &params);
     let result = async {
-        let presented = presented_client(header_text(&headers, header::AUTHORIZATION), &params)?;
+        let presented = presented_client(authorization(&headers)?, &params)?;
         let client = authenticate(clients, &presented)?;
         delegate(&state.services, state.tokens.as_ref(), client, &params).await
     }
@@ -109,7 +109,7 @@ async fn token(
                 "This grant type is not supported.".into(),
             ));
         }
-        let presented = required_client(header_text(&headers, header::AUTHORIZATION), &params)?;
+        let presented = required_client(authorization(&headers)?, &params)?;
         let client = authenticate(&state.services.clients, &presented)?;
         let services = &state.services;
         match grant {

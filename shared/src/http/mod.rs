@@ -55,6 +55,19 @@ pub fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The `Authorization` header, if present. Sent twice, it is refused: a
+/// request uses one way to authenticate (RFC 6750 §3.1, RFC 6749 §2.3).
+pub fn authorization(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(OAuthError::InvalidRequest(
+            "Send one Authorization header.".into(),
+        ));
+    }
+    Ok(first.and_then(|v| v.to_str().ok()))
+}
+
 /// A JSON answer that must not be cached (RFC 6749 §5.1).
 pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> Response {
     let mut response = (status, axum::Json(value)).into_response();

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -20,7 +20,7 @@ use crate::domain::{credentials, revocation};
 use crate::error::OAuthError;
 use crate::http::management;
 use crate::http::params::{BodyKind, Params};
-use crate::http::{cors, finish_api_router, header_text, json_no_store, read_params};
+use crate::http::{authorization, cors, finish_api_router, json_no_store, read_params};
 use crate::jwt::AccessTokenClaims;
 use crate::store::{DeviceCredentials, RefreshTokenRedeemer, Store, UserDirectory};
 
@@ -89,7 +89,7 @@ fn client_request<'a>(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<&'a Client, OAuthError> {
-    let presented = required_client(header_text(headers, header::AUTHORIZATION), params)?;
+    let presented = required_client(authorization(headers)?, params)?;
     authenticate(&state.services.clients, &presented)
 }
 
@@ -138,18 +138,26 @@ async fn oauth_introspect(
     }
 }
 
+/// The longest bearer token looked at; ours are well under 1 KiB.
+const MAX_BEARER_LEN: usize = 8 * 1024;
+
 /// Verifies the bearer token (RFC 6750 §2.1, §3.1).
 pub(super) fn caller(
     services: &Services,
     headers: &HeaderMap,
 ) -> Result<AccessTokenClaims, OAuthError> {
-    let value = header_text(headers, header::AUTHORIZATION)
+    let value = authorization(headers)?
         .ok_or_else(|| OAuthError::InvalidToken("An access token is required.".into()))?;
     let token = value
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .ok_or_else(|| OAuthError::InvalidToken("Use the Bearer scheme.".into()))?;
+    if token.len() > MAX_BEARER_LEN {
+        return Err(OAuthError::InvalidToken(
+            "The access token is too long.".into(),
+        ));
+    }
     services
         .signer
         .verify_access_token(token)
@@ -187,7 +195,8 @@ async fn revoke(
     let result = async {
         let caller = caller(&state.services, &headers)?;
         let Path((user_id, token)) = path.map_err(path_error)?;
-        credentials::revoke(state.credentials.as_ref(), &caller, &user_id, &token).await
+        let stores = (state.credentials.as_ref(), state.sessions.as_ref());
+        credentials::revoke(&state.services, stores, &caller, &user_id, &token).await
     }
     .await;
     management::no_content(result)

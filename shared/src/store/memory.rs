@@ -14,7 +14,8 @@ use super::{
 use crate::ids::{ClientId, CredentialId, UserId};
 use crate::refresh_token::{RefreshToken, TokenHash};
 
-type RecordKey = (UserId, String);
+/// A record's key: the user and the sort key.
+pub type RecordKey = (UserId, String);
 
 /// A store held in process memory.
 #[derive(Debug, Default)]
@@ -39,10 +40,37 @@ fn key_of(token: &RefreshToken) -> RecordKey {
     )
 }
 
+/// Everything a [`MemoryStore`] holds, in a stable order, so a test can
+/// prove that a refused request changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemorySnapshot {
+    /// Refresh-token records by user and sort key.
+    pub tokens: Vec<(RecordKey, RefreshTokenRecord)>,
+    /// Users by normalized login name.
+    pub users: Vec<(String, UserRecord)>,
+    /// Authorization codes by hash.
+    pub codes: Vec<([u8; 32], CodeRecord)>,
+}
+
+fn sorted<K: Ord + Clone, V: Clone>(map: &HashMap<K, V>) -> Vec<(K, V)> {
+    let mut entries: Vec<(K, V)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries
+}
+
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A copy of everything stored, for tests and diagnostics.
+    pub fn snapshot(&self) -> Result<MemorySnapshot, StoreError> {
+        Ok(MemorySnapshot {
+            tokens: sorted(&*lock(&self.tokens)?),
+            users: sorted(&*lock(&self.users)?),
+            codes: sorted(&*lock(&self.codes)?),
+        })
     }
 }
 

@@ -28,6 +28,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Harness {
     pub services: Arc<Services>,
     pub store: Arc<MemoryStore>,
+    /// The signing key, so a test can forge tokens with it.
+    pub key_pem: String,
 }
 
 fn clients_json() -> String {
@@ -90,7 +92,11 @@ impl Harness {
             };
             store.put_user(&user).await.unwrap();
         }
-        Self { services, store }
+        Self {
+            services,
+            store,
+            key_pem: key.expose_secret().to_owned(),
+        }
     }
 
     pub fn authorize(&self) -> Router {

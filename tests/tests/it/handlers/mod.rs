@@ -3,8 +3,8 @@
 mod authorize;
 mod code_grant;
 mod delegation;
-mod events;
-mod harness;
+pub mod events;
+pub mod harness;
 mod management;
 mod oauth_endpoints;
 mod refresh_grant;
