@@ -18,7 +18,7 @@ use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
 use shared::store::Store;
 
-pub use seed::{ADMIN_SECRET, DEMO_PASSWORD, DEMO_USERNAME};
+pub use seed::{ADMIN_SECRET, DEMO_PASSWORD, DEMO_USERNAME, DEMO_USER_ID};
 
 /// The built local application.
 pub struct LocalApp {
@@ -47,7 +47,7 @@ pub async fn build(
         }
         (None, None) => {
             notes.push(
-                "seeded clients local-demo and local-admin (no CLIENTS_JSON or CLIENTS_FILE)"
+                "seeded clients local-demo, local-classic and local-admin (no CLIENTS_JSON or CLIENTS_FILE)"
                     .into(),
             );
             seed::clients_json(port)

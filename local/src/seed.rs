@@ -16,7 +16,8 @@ pub const DEMO_USER_ID: &str = "usr_demo";
 /// The admin client's secret.
 pub const ADMIN_SECRET: &str = "local-admin-secret";
 
-/// The two demo clients: a public app and a confidential admin client.
+/// The demo clients: a public app that rotates its refresh tokens, a public
+/// app that keeps one (as classic SDKs expect), and a confidential admin client.
 pub fn clients_json(port: u16) -> String {
     let hosts = [
         format!("http://localhost:{port}"),
@@ -30,6 +31,14 @@ pub fn clients_json(port: u16) -> String {
             "callbacks": callbacks,
             "web_origins": hosts,
             "refresh_tokens": true
+        },
+        {
+            "client_id": "local-classic",
+            "name": "Local classic app (no rotation)",
+            "callbacks": callbacks,
+            "web_origins": hosts,
+            "refresh_tokens": true,
+            "refresh_token_policy": {"rotate": false}
         },
         {
             "client_id": "local-admin",

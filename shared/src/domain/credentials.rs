@@ -5,12 +5,14 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::app::Services;
+use crate::domain::refresh::session_of;
 use crate::error::OAuthError;
 use crate::ids::{CredentialId, UserId};
 use crate::jwt::AccessTokenClaims;
-use crate::refresh_token;
+use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
-use crate::store::{DeviceCredentials, RefreshTokenRecord};
+use crate::store::{DeviceCredentials, RefreshTokenRecord, RefreshTokenRedeemer};
 
 /// The scope that lets a caller list any user's credentials.
 pub const READ_SCOPE: &str = "read:device_credentials";
@@ -90,30 +92,50 @@ pub async fn list(
 /// Revokes one of a user's credentials, named by its refresh token (the
 /// classic API) or by its credential id (`dcr_…`).
 pub async fn revoke(
-    store: &dyn DeviceCredentials,
+    services: &Services,
+    stores: (&dyn DeviceCredentials, &dyn RefreshTokenRedeemer),
     caller: &AccessTokenClaims,
     user_id: &str,
     token_or_id: &str,
 ) -> Result<(), OAuthError> {
     authorize(caller, user_id, DELETE_SCOPE)?;
     let user = parse_user(user_id)?;
+    let (credentials, sessions) = stores;
     let not_found = || OAuthError::NotFound("No such refresh token for this user.".into());
     let revoked = if token_or_id.starts_with("dcr_") {
         let id = CredentialId::parse(token_or_id.to_owned()).map_err(|_| not_found())?;
-        store.revoke_credential(&user, &id).await?
+        credentials.revoke_credential(&user, &id).await?
     } else {
         let token =
             refresh_token::parse(&RefreshTokenValue::new(token_or_id)).map_err(|_| not_found())?;
         if token.user_id != user {
             return Err(not_found());
         }
-        store.revoke_token(&token).await?
+        revoke_family(services, credentials, sessions, &token).await?
     };
     if !revoked {
         return Err(not_found());
     }
     tracing::info!(client_id = %caller.client_id, "refresh token revoked");
     Ok(())
+}
+
+/// Revokes the session a token opens: by its current token in one
+/// conditional delete, or, when the token was rotated out (perhaps by a
+/// refresh racing this revoke), by finding its session through its ancestry.
+async fn revoke_family(
+    services: &Services,
+    credentials: &dyn DeviceCredentials,
+    sessions: &dyn RefreshTokenRedeemer,
+    token: &RefreshToken,
+) -> Result<bool, OAuthError> {
+    if credentials.revoke_token(token).await? {
+        return Ok(true);
+    }
+    match session_of(services, sessions, token).await? {
+        Some((record, _)) => Ok(sessions.end_session(record.session()).await?),
+        None => Ok(false),
+    }
 }
 
 /// One credential in the shape of the classic v2 `device-credentials` API.

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::dynalite::fresh_table;
 
+#[derive(Clone)]
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
@@ -52,9 +53,13 @@ impl TestApp {
     }
 
     pub fn authorize_query(&self, device: &str) -> String {
+        self.authorize_query_of("local-demo", device)
+    }
+
+    pub fn authorize_query_of(&self, client_id: &str, device: &str) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("response_type", "token");
-        query.append_pair("client_id", "local-demo");
+        query.append_pair("client_id", client_id);
         query.append_pair("redirect_uri", &self.url(REDIRECT_PATH));
         query.append_pair("scope", "openid profile email offline_access");
         query.append_pair("device", device);
@@ -71,9 +76,21 @@ impl TestApp {
 
     /// GET the login page, then POST the form as a browser would.
     pub async fn sign_in_as(&self, device: &str, login: &str, password: &str) -> reqwest::Response {
+        self.sign_in_to("local-demo", device, login, password).await
+    }
+
+    /// GET the login page of `client_id`, then POST the form as a browser would.
+    pub async fn sign_in_to(
+        &self,
+        client_id: &str,
+        device: &str,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let query = self.authorize_query_of(client_id, device);
         let page = self
             .http
-            .get(self.url(&format!("/authorize?{}", self.authorize_query(device))))
+            .get(self.url(&format!("/authorize?{query}")))
             .send()
             .await
             .unwrap();
@@ -100,11 +117,40 @@ impl TestApp {
 
     /// Signs the demo user in on `device` and returns the fragment's values.
     pub async fn tokens(&self, device: &str) -> HashMap<String, String> {
-        let response = self.sign_in(device, local_api::DEMO_PASSWORD).await;
+        self.tokens_of("local-demo", device).await
+    }
+
+    /// Signs the demo user in to `client_id` on `device`; the fragment's values.
+    pub async fn tokens_of(&self, client_id: &str, device: &str) -> HashMap<String, String> {
+        let response = self
+            .sign_in_to(
+                client_id,
+                device,
+                local_api::DEMO_USERNAME,
+                local_api::DEMO_PASSWORD,
+            )
+            .await;
         assert_eq!(response.status(), 302);
         let (target, fragment) = Self::redirect_fragment(&response);
         assert_eq!(target, self.url(REDIRECT_PATH));
         fragment
+    }
+
+    /// `POST /oauth/token` with the refresh grant: the status and the JSON answer.
+    pub async fn refresh_grant(&self, client_id: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", client_id),
+                ("refresh_token", token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
     }
 
     pub async fn delegation_json(&self, body: &Value) -> reqwest::Response {

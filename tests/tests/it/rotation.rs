@@ -8,19 +8,7 @@ use shared::secret::RefreshTokenValue;
 use crate::helpers::{spawn_app, TestApp};
 
 async fn refresh(app: &TestApp, token: &str) -> (u16, Value) {
-    let response = app
-        .http
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "local-demo"),
-            ("refresh_token", token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    app.refresh_grant("local-demo", token).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
