@@ -10,6 +10,10 @@ mod refresh;
 mod setup;
 mod users;
 
+pub use setup::{
+    ATTEMPT_TIMEOUT, CALL_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, MAX_CALLS_PER_REQUEST,
+};
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;

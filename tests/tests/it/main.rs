@@ -9,9 +9,11 @@
 
 mod dynalite;
 mod e2e;
+mod faults;
 mod handlers;
 mod helpers;
 mod hostile;
+mod logs;
 mod management_e2e;
 mod oidc_client;
 mod races;

@@ -9,18 +9,36 @@ use aws_sdk_dynamodb::Client;
 use super::{unavailable, DynamoSettings, DynamoStore};
 use crate::store::StoreError;
 
+/// The time budget of one DynamoDB call, retries and back-off included. A
+/// request makes at most [`MAX_CALLS_PER_REQUEST`] calls one after another,
+/// so it gives up within 4 × 2 s = 8 s: inside the functions' 10 s timeout
+/// (`template.yaml`), which is inside API Gateway's 30 s limit. A store that
+/// is down therefore gets our own `503` with `Retry-After`, never a timeout.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// One attempt's limit. DynamoDB answers in milliseconds in-region.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(800);
+/// Opening a connection (TCP and TLS).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Attempts per call (the standard retry mode, with jittered back-off).
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The most DynamoDB calls any request makes in sequence (a sign-in: find the
+/// user, count the sessions, evict the oldest, write the record).
+pub const MAX_CALLS_PER_REQUEST: u32 = 4;
+
 impl DynamoStore {
-    /// Builds the client once (at cold start). Timeouts and retries are set so a
-    /// call gives up well inside API Gateway's 30 s limit.
+    /// Builds the client once (at cold start), with the timeouts and retries above.
     pub async fn connect(settings: &DynamoSettings) -> Self {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .operation_attempt_timeout(Duration::from_secs(2))
-            .operation_timeout(Duration::from_secs(6))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(CALL_TIMEOUT)
             .build();
+        let retries = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_max_backoff(Duration::from_millis(500));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .timeout_config(timeouts)
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+            .retry_config(retries);
         if let Some(endpoint) = &settings.endpoint_url {
             loader = loader.endpoint_url(endpoint);
             if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {

@@ -9,7 +9,6 @@ mod management;
 mod oauth_endpoints;
 mod refresh_grant;
 mod revoke;
-mod store_down;
 mod token;
 
 pub use events::hidden_fields;

@@ -145,22 +145,7 @@ impl Fixture {
     }
 
     pub async fn send(&self, raw: &Raw) -> Answer {
-        let mut builder = http::Request::builder()
-            .method(raw.method)
-            .uri(raw.uri.as_str());
-        for (name, value) in &raw.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let request = builder.body(Body::from(raw.body.clone())).unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        send(&self.router, raw).await
     }
 
     /// Sends one case and checks it; panics naming it if it misbehaves.
@@ -211,6 +196,26 @@ impl Fixture {
     }
 }
 
+/// Sends a raw request through a router.
+pub async fn send(router: &Router, raw: &Raw) -> Answer {
+    let mut builder = http::Request::builder()
+        .method(raw.method)
+        .uri(raw.uri.as_str());
+    for (name, value) in &raw.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let request = builder.body(Body::from(raw.body.clone())).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
 /// What the service answered.
 pub struct Answer {
     pub status: u16,
@@ -219,7 +224,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 

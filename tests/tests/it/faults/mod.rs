@@ -1,0 +1,310 @@
+//! DynamoDB down, slow, throttling or answering garbage: every endpoint that
+//! needs the store answers `503 temporarily_unavailable` with `Retry-After`
+//! (the browser flow an HTML page), nothing else, and nothing stored changes.
+//! The store is the real DynamoDB client, pointed at faulty endpoints.
+
+mod proxy;
+
+use std::sync::Arc;
+
+use axum::Router;
+use serde_json::Value;
+use shared::ids::UserId;
+use shared::store::dynamodb::{DynamoSettings, DynamoStore, CALL_TIMEOUT, MAX_CALLS_PER_REQUEST};
+use shared::store::{DeviceCredentials, RefreshTokenRecord, Store, UserDirectory};
+
+use crate::dynalite::fresh_table;
+use crate::handlers::harness::{form, Harness, CALLBACK, PASSWORD};
+use crate::hostile::{send, Answer, Raw};
+use proxy::{closed_port, dropping_endpoint, Fault, FaultProxy};
+
+/// The functions' routes over a DynamoDB store at `endpoint`, with the
+/// harness's keys and clients (and its tokens, which the store never saw).
+async fn router_at(harness: &Harness, endpoint: &str, table: &str) -> (Router, Arc<DynamoStore>) {
+    let settings = DynamoSettings {
+        table_name: table.to_owned(),
+        endpoint_url: Some(endpoint.to_owned()),
+    };
+    let store = Arc::new(DynamoStore::connect(&settings).await);
+    let router = local_api::router(harness.services.clone(), store.clone() as Arc<dyn Store>);
+    (router, store)
+}
+
+/// A sign-in: the login page (no store call), then the filled form.
+async fn sign_in_request(router: &Router, device: &str) -> Raw {
+    let query = form(&[
+        ("response_type", "token"),
+        ("client_id", "web"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid offline_access"),
+        ("device", device),
+    ]);
+    let page = send(router, &Raw::get(format!("/authorize?{query}"))).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let cookie = page
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut fields = crate::handlers::hidden_fields(&page.body);
+    fields.push(("username".into(), "ana@example.com".into()));
+    fields.push(("password".into(), PASSWORD.into()));
+    Raw::form("/authorize", form(&fields)).header("cookie", &cookie)
+}
+
+/// One request to every route that needs the store; `true` marks the browser flow.
+async fn every_store_route(
+    harness: &Harness,
+    router: &Router,
+    rt: &str,
+    at: &str,
+) -> Vec<(String, Raw, bool)> {
+    let admin =
+        harness.admin_token("read:device_credentials delete:device_credentials create:users");
+    let jwt_bearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    let delegation =
+        serde_json::json!({"client_id": "web", "grant_type": jwt_bearer, "refresh_token": rt});
+    let verifier = "v".repeat(43);
+    let api = vec![
+        (
+            "/delegation",
+            Raw::post("/delegation", "application/json", delegation.to_string()),
+        ),
+        (
+            "refresh grant",
+            Raw::form(
+                "/oauth/token",
+                form(&[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "web"),
+                    ("refresh_token", rt),
+                ]),
+            ),
+        ),
+        (
+            "code grant",
+            Raw::form(
+                "/oauth/token",
+                form(&[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", "web"),
+                    ("code", &"c".repeat(43)),
+                    ("redirect_uri", CALLBACK),
+                    ("code_verifier", &verifier),
+                ]),
+            ),
+        ),
+        (
+            "list",
+            Raw::get("/api/users/usr_ana/refresh_tokens").bearer(at),
+        ),
+        (
+            "classic revoke",
+            Raw::delete(format!("/api/users/usr_ana/refresh_tokens/{rt}")).bearer(at),
+        ),
+        (
+            "sign out everywhere",
+            Raw::delete("/api/users/usr_ana/refresh_tokens").bearer(at),
+        ),
+        (
+            "v2 list",
+            Raw::get("/api/device-credentials?type=refresh_token&user_id=usr_ana").bearer(&admin),
+        ),
+        (
+            "v2 delete",
+            Raw::delete("/api/device-credentials/dcr_0123456789abcdef0123456789abcdef")
+                .bearer(&admin),
+        ),
+        (
+            "create user",
+            Raw::post(
+                "/api/users",
+                "application/json",
+                r#"{"email":"new@example.com","password":"a long enough password"}"#,
+            )
+            .bearer(&admin),
+        ),
+        (
+            "RFC 7009",
+            Raw::form(
+                "/oauth/revoke",
+                form(&[("client_id", "web"), ("token", rt)]),
+            ),
+        ),
+        (
+            "RFC 7662",
+            Raw::form("/oauth/introspect", form(&[("token", rt)])).header(
+                "authorization",
+                "Basic Y29uZmlkZW50aWFsLWFwcDphcHAtc2VjcmV0",
+            ),
+        ),
+    ];
+    let mut calls: Vec<(String, Raw, bool)> = api
+        .into_iter()
+        .map(|(n, r)| (n.to_owned(), r, false))
+        .collect();
+    calls.push((
+        "sign-in".to_owned(),
+        sign_in_request(router, "new-phone").await,
+        true,
+    ));
+    calls
+}
+
+fn assert_unavailable(answer: &Answer, name: &str, browser: bool) {
+    let context = format!("{name}: {} {}", answer.status, answer.body);
+    assert_eq!(answer.status, 503, "{context}");
+    assert_eq!(answer.header("retry-after"), Some("1"), "{context}");
+    assert!(answer.header("location").is_none(), "{context}");
+    if browser {
+        assert!(
+            answer
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{context}"
+        );
+        assert!(
+            answer.body.contains("<code>temporarily_unavailable</code>"),
+            "{context}"
+        );
+    } else {
+        let body: Value = serde_json::from_str(&answer.body).expect(&context);
+        assert_eq!(body["error"], "temporarily_unavailable", "{context}");
+    }
+}
+
+/// Sends every call at once and checks each answer.
+async fn all_unavailable(router: &Router, calls: Vec<(String, Raw, bool)>, fault: &str) {
+    let answers = futures_join_all(router, &calls).await;
+    for ((name, _, browser), answer) in calls.iter().zip(&answers) {
+        assert_unavailable(answer, &format!("{fault}: {name}"), *browser);
+    }
+}
+
+async fn futures_join_all(router: &Router, calls: &[(String, Raw, bool)]) -> Vec<Answer> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (_, raw, _)) in calls.iter().enumerate() {
+        let (router, raw) = (router.clone(), raw.clone());
+        tasks.spawn(async move { (index, send(&router, &raw).await) });
+    }
+    let mut answers: Vec<(usize, Answer)> = tasks.join_all().await;
+    answers.sort_by_key(|(index, _)| *index);
+    answers.into_iter().map(|(_, answer)| answer).collect()
+}
+
+async fn records(store: &dyn DeviceCredentials) -> Vec<RefreshTokenRecord> {
+    let user = UserId::parse("usr_ana".into()).unwrap();
+    store
+        .list_credentials(&user)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreachable_store_gets_503_on_every_route() {
+    let harness = Harness::new().await;
+    let tokens = harness.tokens_for("ana@example.com", "phone").await;
+    for (what, endpoint) in [
+        ("closed port", closed_port().await),
+        ("dropped connections", dropping_endpoint().await),
+    ] {
+        let (router, _) = router_at(&harness, &endpoint, "offline-access").await;
+        let calls = every_store_route(
+            &harness,
+            &router,
+            &tokens["refresh_token"],
+            &tokens["access_token"],
+        )
+        .await;
+        all_unavailable(&router, calls, what).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_throttling_or_garbled_store_gets_503_and_loses_nothing() {
+    let harness = Harness::new().await;
+    let table = fresh_table().await;
+    let dynalite = table.endpoint_url.clone().unwrap();
+    let direct = DynamoStore::connect(&table).await;
+    for login in ["ana@example.com", "bob@example.com"] {
+        direct
+            .put_user(&harness.store.find_user(login).await.unwrap().unwrap())
+            .await
+            .unwrap();
+    }
+    let proxy = FaultProxy::start(&dynalite).await;
+    let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
+    let signed_in = send(&router, &sign_in_request(&router, "phone").await).await;
+    assert_eq!(signed_in.status, 302, "{}", signed_in.body);
+    let location = signed_in.header("location").unwrap().to_owned();
+    let fragment: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(location.split_once('#').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let before = records(&direct).await;
+    assert_eq!(before.len(), 1);
+    for fault in [
+        Fault::Delay,
+        Fault::Throttle,
+        Fault::Garbage,
+        Fault::BadGateway,
+    ] {
+        let calls = every_store_route(
+            &harness,
+            &router,
+            &fragment["refresh_token"],
+            &fragment["access_token"],
+        )
+        .await;
+        proxy.set(fault);
+        let started = std::time::Instant::now();
+        all_unavailable(&router, calls, &format!("{fault:?}")).await;
+        let budget = CALL_TIMEOUT * MAX_CALLS_PER_REQUEST;
+        assert!(
+            started.elapsed() < budget,
+            "{fault:?}: gave up after {:?}",
+            started.elapsed()
+        );
+        proxy.set(Fault::None);
+        assert_eq!(
+            records(&direct).await,
+            before,
+            "{fault:?} changed the store"
+        );
+    }
+    // Reads work and every write fails: the sign-in finds Ana but can't write
+    // her record, so it shows an error page and never redirects with a token.
+    proxy.set(Fault::FailWrites);
+    let answer = send(&router, &sign_in_request(&router, "tablet").await).await;
+    assert_unavailable(&answer, "sign-in with failing writes", true);
+    proxy.set(Fault::None);
+    assert_eq!(records(&direct).await, before, "no record for the tablet");
+}
+
+/// The store's whole budget per request fits inside the functions' timeout in
+/// `template.yaml`, which fits inside API Gateway's 30 s integration limit.
+#[test]
+fn the_store_budget_fits_inside_the_function_timeout() {
+    let template = include_str!("../../../../template.yaml");
+    let timeouts: Vec<u64> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Timeout:"))
+        .map(|value| value.trim().parse().unwrap())
+        .collect();
+    assert!(
+        !timeouts.is_empty(),
+        "template.yaml sets a function timeout"
+    );
+    let budget = CALL_TIMEOUT * MAX_CALLS_PER_REQUEST;
+    for seconds in timeouts {
+        assert!(
+            budget < std::time::Duration::from_secs(seconds),
+            "{budget:?} vs {seconds} s"
+        );
+        assert!(seconds < 30, "API Gateway gives up at 30 s");
+    }
+}
