@@ -62,21 +62,25 @@ pub async fn connect_store(config: &Config) -> Arc<dyn Store> {
     }
 }
 
-/// Why a function could not start.
+/// Why the local server could not start.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Cold start of a Lambda function: reads the config (which must name a
-/// table), parses the key and builds the DynamoDB client, once. A failure is
-/// logged as one line naming the problem.
-pub async fn cold_start() -> Result<(Arc<Services>, Arc<dyn Store>), StartupError> {
+/// table), parses the key and builds the DynamoDB client, once. A bad
+/// configuration stops the process after one log line naming the problem
+/// (never a secret's value), so the function's log says what to fix.
+pub async fn cold_start() -> (Arc<Services>, Arc<dyn Store>) {
     let built = async {
         let config = Config::lambda_from_env()?;
         let services = Services::from_config(&config)?;
         Ok::<_, ConfigError>((Arc::new(services), connect_store(&config).await))
     }
     .await;
-    built.map_err(|err| {
-        tracing::error!(error = %err, "cold start failed");
-        err.into()
-    })
+    match built {
+        Ok(parts) => parts,
+        Err(err) => {
+            tracing::error!(error = %err, "cold start failed");
+            std::process::exit(1)
+        }
+    }
 }

@@ -4,7 +4,7 @@ use shared::http::authorize::{router, AuthorizeState};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let (services, store) = shared::app::cold_start().await?;
+    shared::telemetry::init_lambda();
+    let (services, store) = shared::app::cold_start().await;
     lambda_http::run(router(AuthorizeState::new(services, store))).await
 }

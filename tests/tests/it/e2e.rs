@@ -13,7 +13,12 @@ fn classic(refresh_token: &str) -> Value {
 #[tokio::test]
 async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
     let app = spawn_app().await;
+    classic_flow(&app).await;
+}
 
+/// Sign-in, `/delegation` with rotation and a retry, list, revoke by the user
+/// and by an admin. Returns every token it saw, for the log test.
+pub async fn classic_flow(app: &TestApp) -> Vec<String> {
     // 1. The login page.
     let page = app
         .http
@@ -98,6 +103,11 @@ async fn the_classic_refresh_token_flow_works_end_to_end_on_dynalite() {
         .await
         .unwrap();
     assert_eq!(body["error"], "invalid_grant");
+    let mut seen = vec![refresh, admin];
+    for map in [&tokens, &phone] {
+        seen.extend(["access_token", "id_token", "refresh_token"].map(|k| map[k].clone()));
+    }
+    seen
 }
 
 #[tokio::test]

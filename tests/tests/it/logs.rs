@@ -1,0 +1,106 @@
+//! Log capture, and the proof that no secret reaches the logs: every line
+//! written during the end-to-end flow on dynalite and the whole hostile suite,
+//! at every level and from every crate (the AWS SDK included), is searched
+//! for every token, password, client secret, key and token hash in play.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use shared::refresh_token;
+use shared::secret::RefreshTokenValue;
+use tracing::subscriber::DefaultGuard;
+
+use crate::helpers::spawn_app;
+use crate::hostile::Fixture;
+
+/// Every log line written while the guard lives, as text.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Captures, as JSON lines, what this thread logs at `level` and above,
+/// through the same filter the functions use.
+/// Tests using it run on the current-thread runtime, so the servers they
+/// spawn log on the same thread.
+pub fn capture(level: tracing::Level) -> (Captured, DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(shared::telemetry::filter(level.into()))
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+/// The forms a secret could take in a log: the whole value, its last part
+/// (a JWT's signature, a refresh token's secret), and for a refresh token
+/// the hash we store, in hex and base64.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    if let Some(last) = secret.rsplit('.').next().filter(|p| p.len() >= 16) {
+        forms.push(last.to_owned());
+    }
+    if let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(secret)) {
+        let hash = token.hash.as_bytes();
+        forms.push(hash.iter().map(|b| format!("{b:02x}")).collect());
+        forms.push(STANDARD.encode(hash));
+        forms.push(URL_SAFE_NO_PAD.encode(hash));
+        forms.push(token.hash.slot_tag());
+    }
+    forms
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_logs_in_the_flow_or_the_hostile_suite() {
+    let (captured, _guard) = capture(tracing::Level::TRACE);
+    let app = spawn_app().await;
+    let mut secrets = crate::e2e::classic_flow(&app).await;
+    secrets.extend([
+        local_api::DEMO_PASSWORD.to_owned(),
+        local_api::ADMIN_SECRET.to_owned(),
+    ]);
+    let fixture = Fixture::new().await;
+    let cases = fixture.run_all().await;
+    secrets.extend(fixture.secrets());
+    let pem = fixture.harness.key_pem.clone();
+    secrets.extend(
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
+
+    let log = captured.text();
+    let refusals = log.matches("request refused").count();
+    assert!(
+        refusals > cases / 2,
+        "the suite's refusals were captured ({refusals})"
+    );
+    assert!(
+        log.contains("refresh token revoked"),
+        "our own events are captured"
+    );
+    for secret in &secrets {
+        for form in forms(secret) {
+            assert!(
+                !log.contains(&form),
+                "a secret reached the log: {}…",
+                &form[..6.min(form.len())]
+            );
+        }
+    }
+}
