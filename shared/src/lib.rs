@@ -9,6 +9,7 @@ pub mod clients;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fuzz;
 pub mod http;
 pub mod ids;
 pub mod jwt;

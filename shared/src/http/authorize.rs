@@ -192,7 +192,7 @@ async fn submit_login(
 }
 
 /// The form cookie's value, when the browser sent a well-formed one.
-fn form_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn form_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
