@@ -24,8 +24,17 @@ pub const MAX_TOKEN_LEN: usize = 2048;
 pub struct MalformedToken;
 
 /// The SHA-256 hash of a token's secret: the only form of it that is stored.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct TokenHash([u8; 32]);
+
+/// Equality is the constant-time comparison, so no `==` can leak timing.
+impl PartialEq for TokenHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other)
+    }
+}
+
+impl Eq for TokenHash {}
 
 impl TokenHash {
     /// Builds a hash from stored bytes; `None` unless exactly 32 bytes.
@@ -51,8 +60,9 @@ impl TokenHash {
     }
 }
 
-/// A token's 256-bit secret. Its `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq)]
+/// A token's 256-bit secret. Its `Debug` is redacted; it is never compared
+/// (only its hash is).
+#[derive(Clone)]
 struct Secret([u8; SECRET_LEN]);
 
 impl std::fmt::Debug for Secret {

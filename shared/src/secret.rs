@@ -3,11 +3,27 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
+
+/// Whether two secrets are equal, in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq)]
+        #[derive(Clone)]
         pub struct $name(String);
+
+        /// Compared in constant time (the length may show; the bytes don't).
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+            }
+        }
+
+        impl Eq for $name {}
 
         impl $name {
             /// Wraps a secret value.
@@ -67,5 +83,12 @@ mod tests {
         assert!(!printed.contains("secret-value"));
         assert!(!printed.contains("hunter2"));
         assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert_eq!(Password::new("a long one"), Password::new("a long one"));
+        assert_ne!(Password::new("a long one"), Password::new("a long two"));
+        assert_ne!(Password::new("short"), Password::new("shorter"));
     }
 }

@@ -104,9 +104,17 @@ pub struct UserRecord {
     pub profile: Profile,
 }
 
-/// An argon2id PHC string. Its `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq)]
+/// An argon2id PHC string. Its `Debug` is redacted; `==` is constant-time.
+#[derive(Clone)]
 pub struct PasswordHash(pub String);
+
+impl PartialEq for PasswordHash {
+    fn eq(&self, other: &Self) -> bool {
+        crate::secret::constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for PasswordHash {}
 
 impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
