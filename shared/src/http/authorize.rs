@@ -10,7 +10,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 
 use crate::app::Services;
@@ -24,6 +23,7 @@ use crate::domain::{now, random_hex};
 use crate::error::OAuthError;
 use crate::http::html::{error_page, login_page, page, LoginPage};
 use crate::http::params::{BodyKind, Params};
+use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::{finish_api_router, read_params};
 use crate::secret::Password;
 use crate::store::{AuthorizationCodes, RefreshTokenIssuer, Store, UserDirectory};
@@ -63,11 +63,20 @@ pub fn router(state: AuthorizeState) -> Router {
 
 /// The authorize function's routes, without fallbacks, for merging.
 pub fn routes(state: AuthorizeState) -> Router {
-    Router::new()
-        .route("/authorize", get(show_login).post(submit_login))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/openid-configuration", get(discovery))
-        .with_state(state)
+    table().with_state(state)
+}
+
+fn table() -> RouteTable<AuthorizeState> {
+    RouteTable::default()
+        .add(Method::Get, "/authorize", show_login)
+        .add(Method::Post, "/authorize", submit_login)
+        .add(Method::Get, "/.well-known/jwks.json", jwks)
+        .add(Method::Get, "/.well-known/openid-configuration", discovery)
+}
+
+/// What this function serves.
+pub fn route_list() -> Vec<Route> {
+    table().routes()
 }
 
 /// `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).

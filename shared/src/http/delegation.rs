@@ -9,7 +9,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::Router;
 
 use crate::app::Services;
@@ -20,6 +19,7 @@ use crate::domain::discovery::TOKEN_GRANTS;
 use crate::domain::token::{client_credentials, refresh_grant};
 use crate::error::OAuthError;
 use crate::http::params::BodyKind;
+use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::{authorization, cors, finish_api_router, json_no_store, read_params};
 use crate::store::{AuthorizationCodes, RefreshTokenIssuer, RefreshTokenRedeemer, Store};
 
@@ -55,10 +55,20 @@ pub fn router(state: DelegationState) -> Router {
 
 /// The delegation function's routes, without fallbacks, for merging.
 pub fn routes(state: DelegationState) -> Router {
-    Router::new()
-        .route("/delegation", post(delegation).options(preflight))
-        .route("/oauth/token", post(token).options(preflight))
-        .with_state(state)
+    table().with_state(state)
+}
+
+fn table() -> RouteTable<DelegationState> {
+    RouteTable::default()
+        .add(Method::Post, "/delegation", delegation)
+        .add(Method::Options, "/delegation", preflight)
+        .add(Method::Post, "/oauth/token", token)
+        .add(Method::Options, "/oauth/token", preflight)
+}
+
+/// What this function serves.
+pub fn route_list() -> Vec<Route> {
+    table().routes()
 }
 
 async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> Response {

@@ -8,6 +8,7 @@ pub mod html;
 mod management;
 pub mod params;
 pub mod revoke;
+pub mod route_table;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

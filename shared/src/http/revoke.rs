@@ -10,7 +10,6 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::app::Services;
@@ -20,6 +19,7 @@ use crate::domain::{credentials, revocation};
 use crate::error::OAuthError;
 use crate::http::management;
 use crate::http::params::{BodyKind, Params};
+use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::{authorization, cors, finish_api_router, json_no_store, read_params};
 use crate::jwt::AccessTokenClaims;
 use crate::store::{DeviceCredentials, RefreshTokenRedeemer, Store, UserDirectory};
@@ -56,27 +56,38 @@ pub fn router(state: RevokeState) -> Router {
 
 /// The revoke function's routes, without fallbacks, for merging.
 pub fn routes(state: RevokeState) -> Router {
-    Router::new()
-        .route(
-            "/api/users/{user_id}/refresh_tokens",
-            get(list).delete(management::revoke_all),
-        )
-        .route("/api/users", post(management::create_user))
-        .route(
-            "/api/device-credentials",
-            get(management::list_device_credentials),
-        )
-        .route(
-            "/api/device-credentials/{id}",
-            delete(management::revoke_device_credential),
-        )
-        .route(
+    table().with_state(state)
+}
+
+fn table() -> RouteTable<RevokeState> {
+    let tokens = "/api/users/{user_id}/refresh_tokens";
+    RouteTable::default()
+        .add(Method::Get, tokens, list)
+        .add(Method::Delete, tokens, management::revoke_all)
+        .add(
+            Method::Delete,
             "/api/users/{user_id}/refresh_tokens/{refresh_token}",
-            delete(revoke),
+            revoke,
         )
-        .route("/oauth/revoke", post(oauth_revoke).options(preflight))
-        .route("/oauth/introspect", post(oauth_introspect))
-        .with_state(state)
+        .add(Method::Post, "/api/users", management::create_user)
+        .add(
+            Method::Get,
+            "/api/device-credentials",
+            management::list_device_credentials,
+        )
+        .add(
+            Method::Delete,
+            "/api/device-credentials/{id}",
+            management::revoke_device_credential,
+        )
+        .add(Method::Post, "/oauth/revoke", oauth_revoke)
+        .add(Method::Options, "/oauth/revoke", preflight)
+        .add(Method::Post, "/oauth/introspect", oauth_introspect)
+}
+
+/// What this function serves.
+pub fn route_list() -> Vec<Route> {
+    table().routes()
 }
 
 async fn preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Response {
