@@ -1,5 +1,5 @@
-//! `cargo run`: every route of the three functions on 127.0.0.1:3000 (`PORT` overrides).
-//! `cargo run -- add-user <email> [name]`: adds a user to the DynamoDB directory.
+//! `cargo run -p local-api`: every route of the three functions on 127.0.0.1:3000 (`PORT` overrides).
+//! `cargo run -p local-api -- add-user <email> [name]`: adds a user to the DynamoDB directory.
 
 use tokio::net::TcpListener;
 

@@ -1,4 +1,4 @@
-//! `cargo run -- add-user <email> [name]`: adds a user to the built-in
+//! `cargo run -p local-api -- add-user <email> [name]`: adds a user to the built-in
 //! directory in DynamoDB, with the password read from standard input and
 //! stored only as an argon2id hash.
 

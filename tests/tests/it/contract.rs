@@ -1,6 +1,7 @@
-//! The OpenAPI spec, the routers and `template.yaml` agree: every route in
-//! each appears in the other two, with the same method, and in the template
-//! on the function whose router serves it.
+//! The OpenAPI spec, the routers, `template.yaml` and the `cargo lambda watch`
+//! router in `Cargo.toml` agree: every route in each appears in the others,
+//! with the same method, and (in the template and the watch router) on the
+//! function whose router serves it.
 
 use std::collections::BTreeSet;
 
@@ -81,11 +82,43 @@ fn deployed() -> Routes {
     routes
 }
 
+/// (function, METHOD, path) for every route of `[workspace.metadata.lambda.watch.router]`.
+fn watched() -> Routes {
+    let manifest: toml::Table = include_str!("../../../Cargo.toml").parse().unwrap();
+    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+        .as_array()
+        .unwrap();
+    router
+        .iter()
+        .flat_map(|route| {
+            let function = route["function"].as_str().unwrap().to_owned();
+            let path = route["path"].as_str().unwrap().to_owned();
+            route["methods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |m| {
+                    (
+                        function.clone(),
+                        m.as_str().unwrap().to_owned(),
+                        path.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[test]
 fn the_spec_the_routers_and_the_template_name_the_same_routes() {
     let served = served();
     assert_eq!(served.len(), 17, "{served:#?}");
     assert_eq!(deployed(), served, "template.yaml against the routers");
+    assert_eq!(
+        watched(),
+        served,
+        "the cargo lambda watch router against the routers"
+    );
     let without_function: BTreeSet<(String, String)> = served
         .into_iter()
         .map(|(_, method, path)| (method, path))

@@ -21,7 +21,7 @@ pub struct TestApp {
 
 pub const REDIRECT_PATH: &str = "/callback";
 
-/// The local server backed by dynalite, as `cargo run` serves it with DynamoDB settings.
+/// The local server backed by dynalite, as `cargo run -p local-api` serves it with DynamoDB settings.
 pub async fn spawn_app() -> TestApp {
     let table = fresh_table().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
