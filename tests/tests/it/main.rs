@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod call_count;
 mod contract;
 mod dynalite;
 mod e2e;

@@ -3,7 +3,7 @@
 //! (the browser flow an HTML page), nothing else, and nothing stored changes.
 //! The store is the real DynamoDB client, pointed at faulty endpoints.
 
-mod proxy;
+pub mod proxy;
 
 use std::sync::Arc;
 
@@ -20,7 +20,11 @@ use proxy::{closed_port, dropping_endpoint, Fault, FaultProxy};
 
 /// The functions' routes over a DynamoDB store at `endpoint`, with the
 /// harness's keys and clients (and its tokens, which the store never saw).
-async fn router_at(harness: &Harness, endpoint: &str, table: &str) -> (Router, Arc<DynamoStore>) {
+pub async fn router_at(
+    harness: &Harness,
+    endpoint: &str,
+    table: &str,
+) -> (Router, Arc<DynamoStore>) {
     let settings = DynamoSettings {
         table_name: table.to_owned(),
         endpoint_url: Some(endpoint.to_owned()),
@@ -30,11 +34,16 @@ async fn router_at(harness: &Harness, endpoint: &str, table: &str) -> (Router, A
     (router, store)
 }
 
-/// A sign-in: the login page (no store call), then the filled form.
+/// A sign-in to the web client: the login page (no store call), then the filled form.
 async fn sign_in_request(router: &Router, device: &str) -> Raw {
+    sign_in_request_for(router, "web", device).await
+}
+
+/// A sign-in to `client_id`: the login page (no store call), then the filled form.
+pub async fn sign_in_request_for(router: &Router, client_id: &str, device: &str) -> Raw {
     let query = form(&[
         ("response_type", "token"),
-        ("client_id", "web"),
+        ("client_id", client_id),
         ("redirect_uri", CALLBACK),
         ("scope", "openid offline_access"),
         ("device", device),

@@ -2,6 +2,7 @@
 //! it forwards DynamoDB requests, or delays them, answers throttling errors,
 //! answers garbage, or fails only the writes. Plus two endpoints that are
 //! not DynamoDB at all: a closed port, and one that drops every connection.
+//! It also records which DynamoDB operations went through it.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -51,6 +52,8 @@ struct Inner {
     upstream: String,
     fault: AtomicU8,
     http: reqwest::Client,
+    /// The DynamoDB operations seen, in order (`GetItem`, `UpdateItem`, …).
+    calls: std::sync::Mutex<Vec<String>>,
 }
 
 /// The running proxy.
@@ -66,6 +69,7 @@ impl FaultProxy {
             upstream: upstream.to_owned(),
             fault: AtomicU8::new(Fault::None as u8),
             http: reqwest::Client::new(),
+            calls: std::sync::Mutex::new(Vec::new()),
         });
         let app = axum::Router::new()
             .fallback(handle)
@@ -78,6 +82,11 @@ impl FaultProxy {
 
     pub fn set(&self, fault: Fault) {
         self.inner.fault.store(fault as u8, Ordering::SeqCst);
+    }
+
+    /// The DynamoDB operations requested since the last call, in order.
+    pub fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.calls.lock().unwrap())
     }
 }
 
@@ -100,6 +109,8 @@ async fn handle(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes
         .unwrap_or_default()
         .to_owned();
     let is_write = WRITES.iter().any(|w| target.ends_with(w));
+    let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+    inner.calls.lock().unwrap().push(operation);
     match Fault::from_u8(inner.fault.load(Ordering::SeqCst)) {
         Fault::None => forward(&inner, headers, body).await,
         Fault::FailWrites if !is_write => forward(&inner, headers, body).await,

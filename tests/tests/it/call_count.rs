@@ -1,0 +1,149 @@
+//! How many DynamoDB calls each operation makes, counted at the HTTP level by
+//! the proxy in front of dynalite: exactly one per successful refresh, with
+//! rotation on and off, through `/oauth/token` and `/delegation` alike.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use shared::store::UserDirectory;
+
+use crate::dynalite::fresh_table;
+use crate::faults::proxy::FaultProxy;
+use crate::faults::{router_at, sign_in_request_for};
+use crate::handlers::harness::{form, Harness};
+use crate::hostile::{send, Raw};
+
+struct Counted {
+    router: axum::Router,
+    proxy: FaultProxy,
+}
+
+impl Counted {
+    async fn new() -> Self {
+        let harness = Harness::new().await;
+        let table = fresh_table().await;
+        let direct = shared::store::dynamodb::DynamoStore::connect(&table).await;
+        let ana = harness
+            .store
+            .find_user("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        direct.put_user(&ana).await.unwrap();
+        let proxy = FaultProxy::start(table.endpoint_url.as_deref().unwrap()).await;
+        let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
+        Self { router, proxy }
+    }
+
+    /// Sends `raw`; its status and body, and the DynamoDB calls it made.
+    async fn count(&self, raw: Raw) -> (u16, String, Vec<String>) {
+        self.proxy.take_calls();
+        let answer = send(&self.router, &raw).await;
+        (answer.status, answer.body, self.proxy.take_calls())
+    }
+
+    async fn sign_in(&self, client: &str, device: &str) -> (HashMap<String, String>, Vec<String>) {
+        let request = sign_in_request_for(&self.router, client, device).await;
+        self.proxy.take_calls();
+        let answer = send(&self.router, &request).await;
+        assert_eq!(answer.status, 302, "{}", answer.body);
+        let location = answer.header("location").unwrap();
+        let fragment = location.split_once('#').unwrap().1;
+        let values = url::form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect();
+        (values, self.proxy.take_calls())
+    }
+}
+
+fn refresh_grant(client: &str, token: &str) -> Raw {
+    Raw::form(
+        "/oauth/token",
+        form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client),
+            ("refresh_token", token),
+        ]),
+    )
+}
+
+fn delegation(client: &str, token: &str) -> Raw {
+    let body = json!({"client_id": client, "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                      "refresh_token": token});
+    Raw::post("/delegation", "application/json", body.to_string())
+}
+
+fn next(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successful_refresh_is_one_dynamodb_call_with_rotation_on_and_off() {
+    let counted = Counted::new().await;
+    let one = vec!["UpdateItem".to_owned()];
+
+    // Rotation on (the public web client): each refresh, and a retry inside the leeway.
+    let (tokens, calls) = counted.sign_in("web", "phone").await;
+    assert_eq!(
+        calls,
+        ["GetItem", "Query", "PutItem"],
+        "sign-in: the user, the session cap, the record"
+    );
+    let (status, body, calls) = counted
+        .count(refresh_grant("web", &tokens["refresh_token"]))
+        .await;
+    assert_eq!((status, &calls), (200, &one), "{body}");
+    let second = next(&body);
+    let (status, body, calls) = counted
+        .count(refresh_grant("web", &tokens["refresh_token"]))
+        .await;
+    assert_eq!(
+        (status, &calls),
+        (200, &one),
+        "a retry inside the leeway: {body}"
+    );
+    assert_eq!(next(&body), second);
+    let (status, body, calls) = counted.count(delegation("web", &second)).await;
+    assert_eq!((status, &calls), (200, &one), "{body}");
+
+    // Rotation off (the classic app).
+    let (classic, _) = counted.sign_in("classic-app", "tablet").await;
+    for request in [
+        refresh_grant("classic-app", &classic["refresh_token"]),
+        delegation("classic-app", &classic["refresh_token"]),
+    ] {
+        let (status, body, calls) = counted.count(request).await;
+        assert_eq!((status, &calls), (200, &one), "{body}");
+    }
+
+    // The rest, for the record.
+    let access = &classic["access_token"];
+    let (status, _, calls) = counted
+        .count(Raw::get("/api/users/usr_ana/refresh_tokens").bearer(access))
+        .await;
+    assert_eq!((status, calls), (200, vec!["Query".to_owned()]), "list");
+    let revoke = Raw::delete(format!(
+        "/api/users/usr_ana/refresh_tokens/{}",
+        classic["refresh_token"]
+    ))
+    .bearer(access);
+    let (status, _, calls) = counted.count(revoke).await;
+    assert_eq!(
+        (status, calls),
+        (204, vec!["DeleteItem".to_owned()]),
+        "revoke by the current token"
+    );
+    let rfc7009 = Raw::form(
+        "/oauth/revoke",
+        form(&[("client_id", "web"), ("token", &second)]),
+    );
+    let (status, _, calls) = counted.count(rfc7009).await;
+    assert_eq!(
+        (status, calls),
+        (200, vec!["GetItem".to_owned(), "DeleteItem".to_owned()]),
+        "RFC 7009"
+    );
+}
