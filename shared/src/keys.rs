@@ -3,19 +3,20 @@
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::hmac;
-use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
+use crate::jws::JwsSigner;
 use crate::secret::PrivateKeyPem;
 
 /// Why a signing key could not be loaded or made.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The algorithm is not one we sign with.
-    #[error("signing algorithm {0} is not supported (use RS256 or ES256)")]
+    #[error("signing algorithm {0} is not supported (use ES256, EdDSA or RS256)")]
     UnsupportedAlgorithm(String),
     /// The PEM does not hold a private key of the algorithm's type.
     #[error("signing key is not a valid {0} private key in PEM form")]
@@ -25,11 +26,12 @@ pub enum KeyError {
     Generate,
 }
 
-/// Parses `RS256` or `ES256`.
+/// Parses `RS256`, `ES256` or `EdDSA` (Ed25519).
 pub fn parse_algorithm(name: &str) -> Result<Algorithm, KeyError> {
     match name {
         "RS256" => Ok(Algorithm::RS256),
         "ES256" => Ok(Algorithm::ES256),
+        "EdDSA" => Ok(Algorithm::EdDSA),
         other => Err(KeyError::UnsupportedAlgorithm(
             other.chars().take(16).collect(),
         )),
@@ -41,6 +43,7 @@ pub struct SigningKey {
     kid: String,
     algorithm: Algorithm,
     encoding: EncodingKey,
+    signer: JwsSigner,
     decoding: DecodingKey,
     public_jwk: Jwk,
     form_key: hmac::Key,
@@ -57,7 +60,7 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// Loads a PEM private key (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC).
+    /// Loads a PEM private key (PKCS#1 or PKCS#8 for RSA, PKCS#8 for P-256 and Ed25519).
     /// `kid` defaults to the key's RFC 7638 thumbprint.
     pub fn from_pem(
         pem: &PrivateKeyPem,
@@ -68,9 +71,12 @@ impl SigningKey {
         let (encoding, kind) = match algorithm {
             Algorithm::RS256 => (EncodingKey::from_rsa_pem(bytes), "RSA"),
             Algorithm::ES256 => (EncodingKey::from_ec_pem(bytes), "P-256 EC"),
+            Algorithm::EdDSA => (EncodingKey::from_ed_pem(bytes), "Ed25519"),
             other => return Err(KeyError::UnsupportedAlgorithm(format!("{other:?}"))),
         };
         let encoding = encoding.map_err(|_| KeyError::InvalidKey(kind))?;
+        let signer = JwsSigner::from_der(algorithm, encoding.as_bytes())
+            .ok_or(KeyError::InvalidKey(kind))?;
         let mut public_jwk =
             Jwk::from_encoding_key(&encoding, algorithm).map_err(|_| KeyError::InvalidKey(kind))?;
         let decoding =
@@ -85,6 +91,7 @@ impl SigningKey {
         public_jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         public_jwk.common.key_algorithm = Some(match algorithm {
             Algorithm::ES256 => KeyAlgorithm::ES256,
+            Algorithm::EdDSA => KeyAlgorithm::EdDSA,
             _ => KeyAlgorithm::RS256,
         });
         let form_key = derive_key(encoding.as_bytes(), b"offline-access login form v1");
@@ -93,6 +100,7 @@ impl SigningKey {
             kid,
             algorithm,
             encoding,
+            signer,
             decoding,
             public_jwk,
             form_key,
@@ -118,6 +126,11 @@ impl SigningKey {
                     .as_ref()
                     .to_vec()
             }
+            Algorithm::EdDSA => Ed25519KeyPair::generate()
+                .and_then(|pair| pair.to_pkcs8v1())
+                .map_err(|_| KeyError::Generate)?
+                .as_ref()
+                .to_vec(),
             other => return Err(KeyError::UnsupportedAlgorithm(format!("{other:?}"))),
         };
         let body = STANDARD.encode(der);
@@ -142,9 +155,14 @@ impl SigningKey {
         self.algorithm
     }
 
-    /// The key to sign with.
+    /// The key in `jsonwebtoken`'s form.
     pub fn encoding(&self) -> &EncodingKey {
         &self.encoding
+    }
+
+    /// The parsed key pair that signs every token.
+    pub fn signer(&self) -> &JwsSigner {
+        &self.signer
     }
 
     /// The key to verify our own tokens with.
@@ -157,11 +175,12 @@ impl SigningKey {
         self.public_jwk.clone()
     }
 
-    /// Loads a retired key, whichever of RS256 and ES256 it is.
+    /// Loads a retired key, whichever of ES256, EdDSA and RS256 it is.
     pub fn from_pem_any(pem: &PrivateKeyPem) -> Result<Self, KeyError> {
         Self::from_pem(pem, Algorithm::ES256, None)
+            .or_else(|_| Self::from_pem(pem, Algorithm::EdDSA, None))
             .or_else(|_| Self::from_pem(pem, Algorithm::RS256, None))
-            .map_err(|_| KeyError::InvalidKey("RSA or P-256 EC"))
+            .map_err(|_| KeyError::InvalidKey("RSA, P-256 EC or Ed25519"))
     }
 
     /// The HMAC key that signs login-form anti-forgery tokens.
@@ -189,7 +208,7 @@ mod tests {
 
     #[test]
     fn generated_keys_load_and_publish_a_jwk_with_kid() {
-        for alg in [Algorithm::RS256, Algorithm::ES256] {
+        for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
             let pem = SigningKey::generate_pem(alg).unwrap();
             let key = SigningKey::from_pem(&pem, alg, None).unwrap();
             let jwk = serde_json::to_value(key.public_jwk()).unwrap();

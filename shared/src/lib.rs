@@ -12,6 +12,7 @@ pub mod error;
 pub mod fuzz;
 pub mod http;
 pub mod ids;
+pub mod jws;
 pub mod jwt;
 pub mod keys;
 pub mod refresh_policy;

@@ -2,7 +2,7 @@
 //! §2) and access tokens in the RFC 9068 profile (`typ: at+jwt`).
 
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, Header, Validation};
+use jsonwebtoken::{decode, decode_header, Algorithm, Header, Validation};
 
 mod claims;
 
@@ -113,7 +113,10 @@ impl TokenSigner {
             nonce: request.nonce.map(str::to_owned),
             profile: request.profile.released_for(request.scope),
         };
-        let token = encode(&self.header("JWT"), &claims, self.key.encoding())
+        let token = self
+            .key
+            .signer()
+            .encode(&self.header("JWT"), &claims)
             .map_err(|_| JwtError::Sign)?;
         Ok((Jwt::new(token), self.id_token_ttl))
     }
@@ -136,7 +139,10 @@ impl TokenSigner {
             nbf: now,
             exp: now + self.access_token_ttl,
         };
-        let token = encode(&self.header(ACCESS_TOKEN_TYP), &claims, self.key.encoding())
+        let token = self
+            .key
+            .signer()
+            .encode(&self.header(ACCESS_TOKEN_TYP), &claims)
             .map_err(|_| JwtError::Sign)?;
         Ok((Jwt::new(token), self.access_token_ttl))
     }

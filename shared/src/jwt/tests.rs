@@ -3,8 +3,12 @@ use super::*;
 use jsonwebtoken::Algorithm;
 
 fn signer() -> TokenSigner {
-    let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
-    let key = SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap();
+    signer_for(Algorithm::ES256)
+}
+
+fn signer_for(algorithm: Algorithm) -> TokenSigner {
+    let pem = SigningKey::generate_pem(algorithm).unwrap();
+    let key = SigningKey::from_pem(&pem, algorithm, None).unwrap();
     TokenSigner::new(
         key,
         "https://auth.example/".into(),
@@ -111,4 +115,35 @@ fn profile_claims_follow_the_scope() {
     let released = profile.released_for(&Scope::parse("openid profile").unwrap());
     assert_eq!(released.name.as_deref(), Some("Ana"));
     assert!(released.email.is_none() && released.email_verified.is_none());
+}
+
+#[test]
+fn every_algorithm_signs_tokens_that_verify_against_its_published_key() {
+    for algorithm in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+        let signer = signer_for(algorithm);
+        let client = ClientId::parse("app".into()).unwrap();
+        let scope = Scope::parse("openid").unwrap();
+        let (access, _) = signer
+            .mint_access_token("usr_1", &client, &scope, now())
+            .unwrap();
+        let token = access.expose_secret();
+        assert!(signer.verify_access_token(token).is_ok(), "{algorithm:?}");
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        assert_eq!(header.alg, algorithm);
+        // Verified against the JWK a relying party would fetch, not our own key.
+        let jwk = &signer.jwks().keys[0];
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(algorithm);
+        validation.set_audience(&["https://auth.example/api/"]);
+        assert!(
+            jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).is_ok(),
+            "{algorithm:?}"
+        );
+        let mut tampered = token.to_owned();
+        tampered.insert(tampered.len() / 2, 'A');
+        assert!(
+            signer.verify_access_token(&tampered).is_err(),
+            "{algorithm:?}"
+        );
+    }
 }
