@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 
 use super::{unavailable, DynamoSettings, DynamoStore};
@@ -26,33 +28,42 @@ pub const MAX_ATTEMPTS: u32 = 3;
 pub const MAX_CALLS_PER_REQUEST: u32 = 4;
 
 impl DynamoStore {
-    /// Builds the client once (at cold start), with the timeouts and retries above.
+    /// Builds the client once (at cold start), with the timeouts and retries
+    /// above. The region and credentials come from the environment, as Lambda
+    /// sets them (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_SESSION_TOKEN`); without credentials (dynalite) it signs with
+    /// placeholders. `aws-config`'s provider chains (profiles, SSO, STS, IMDS)
+    /// are left out: a function never needs them, and they weigh megabytes.
     pub async fn connect(settings: &DynamoSettings) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .operation_timeout(CALL_TIMEOUT)
             .build();
-        let retries = aws_config::retry::RetryConfig::standard()
+        let retries = RetryConfig::standard()
             .with_max_attempts(MAX_ATTEMPTS)
             .with_max_backoff(Duration::from_millis(500));
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => {
+                Credentials::new(id, secret, env("AWS_SESSION_TOKEN"), None, "environment")
+            }
+            _ => Credentials::new("local", "local", None, None, "placeholder"),
+        };
+        let region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let mut config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(credentials)
             .timeout_config(timeouts)
             .retry_config(retries);
         if let Some(endpoint) = &settings.endpoint_url {
-            loader = loader.endpoint_url(endpoint);
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                loader = loader.credentials_provider(Credentials::for_tests());
-            }
-            if std::env::var_os("AWS_REGION").is_none()
-                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-            {
-                loader = loader.region(Region::new("us-east-1"));
-            }
+            config = config.endpoint_url(endpoint);
         }
-        let client = Client::new(&loader.load().await);
         Self {
-            client,
+            client: Client::from_conf(config.build()),
             table: settings.table_name.clone(),
         }
     }
