@@ -4,17 +4,18 @@ Gateway HTTP API event per poll, and records when each answer arrives.
 Used by bench/cold-start; see that script for what it measures."""
 
 import argparse
-import html
-import http.client
 import json
 import os
-import re
 import statistics
+import sys
 import subprocess
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+from sign_in import sign_in  # noqa: E402  (the shared sign-in helper)
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "apigw_v2_request.json")
 
@@ -137,24 +138,6 @@ def run_once(binary, env, token, extra):
     return (runtime.first_poll - start) * 1e3, (first_time - start) * 1e3, rss_first, rss_after, warm, state["token"]
 
 
-def first_token(port):
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    base = f"http://127.0.0.1:{port}"
-    query = urllib.parse.urlencode({"response_type": "token", "client_id": "local-demo",
-                                    "redirect_uri": f"{base}/callback", "scope": "openid offline_access",
-                                    "device": "cold-start"})
-    conn.request("GET", f"/authorize?{query}")
-    response = conn.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("set-cookie").split(";")[0]
-    fields = [(k, html.unescape(v)) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)]
-    form = urllib.parse.urlencode(fields + [("username", "demo@example.com"), ("password", "demo-password")])
-    conn.request("POST", "/authorize", form, {"content-type": "application/x-www-form-urlencoded", "cookie": cookie})
-    response = conn.getresponse()
-    response.read()
-    return dict(urllib.parse.parse_qsl(response.getheader("location").split("#", 1)[1]))["refresh_token"]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
@@ -164,7 +147,7 @@ def main():
     parser.add_argument("--load", type=int, default=2000, help="refreshes after the first, for the RSS under load")
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
-    token = first_token(args.port)
+    token = sign_in(f"http://127.0.0.1:{args.port}", "local-demo", "cold-start")["refresh_token"]
     inits, firsts, rss_firsts = [], [], []
     for _ in range(args.runs):
         init_ms, first_ms, rss_first, _, _, token = run_once(args.binary, env, token, 0)

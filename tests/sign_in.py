@@ -1,0 +1,56 @@
+"""Signs the demo user in through the hosted login page, as a browser does
+(the page, its hidden fields and cookie, then the form), and prints the
+callback fragments as a JSON list, one per device. Used by the scripts that
+need real tokens from a running server (schemathesis, the cargo lambda
+smoke test, the benchmarks).
+
+Usage: python3 tests/sign_in.py <base URL> <client_id> <device> [count]
+With a count, the devices are <device>-0 … <device>-<count-1>.
+"""
+
+import html
+import http.client
+import json
+import re
+import sys
+import urllib.parse
+
+LOGIN = [("username", "demo@example.com"), ("password", "demo-password")]
+
+
+def sign_in(base, client_id, device):
+    """The callback fragment's values of one sign-in."""
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
+    query = urllib.parse.urlencode({"response_type": "token", "client_id": client_id,
+                                    "redirect_uri": f"{base}/callback", "device": device,
+                                    "scope": "openid profile email offline_access"})
+    conn.request("GET", f"/authorize?{query}")
+    response = conn.getresponse()
+    page = response.read().decode()
+    if response.status != 200:
+        raise SystemExit(f"sign_in: the login page answered {response.status}: {page[:300]}")
+    cookie = response.getheader("set-cookie").split(";")[0]
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    form = urllib.parse.urlencode([(k, html.unescape(v)) for k, v in hidden] + LOGIN)
+    conn.request("POST", "/authorize", form,
+                 {"content-type": "application/x-www-form-urlencoded", "cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    location = response.getheader("location") or ""
+    if response.status != 302 or "#" not in location:
+        raise SystemExit(f"sign_in: no redirect with tokens (status {response.status})")
+    return dict(urllib.parse.parse_qsl(location.split("#", 1)[1]))
+
+
+def main():
+    base, client_id, device = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+    if len(sys.argv) > 4:
+        devices = [f"{device}-{i}" for i in range(int(sys.argv[4]))]
+    else:
+        devices = [device]
+    print(json.dumps([sign_in(base, client_id, d) for d in devices]))
+
+
+if __name__ == "__main__":
+    main()
