@@ -10,13 +10,17 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
-use shared::app::{Services, StartupError};
-use shared::config::Config;
+use shared::app::Services;
+use shared::config::{Config, ConfigError};
 use shared::http::{authorize, delegation, finish_api_router, revoke};
 use shared::keys::{parse_algorithm, SigningKey};
-use shared::store::dynamodb::DynamoStore;
+use shared::store::dynamodb::{DynamoSettings, DynamoStore};
 use shared::store::memory::MemoryStore;
-use shared::store::Store;
+use shared::store::{Store, StoreError};
+
+/// Why the local server could not start: one line that names the variable,
+/// what is wrong with its value, and how to fix it.
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
 pub use seed::{ADMIN_SECRET, DEMO_PASSWORD, DEMO_USERNAME, DEMO_USER_ID};
 
@@ -42,9 +46,8 @@ pub async fn build(
     let issuer = lookup("ISSUER").unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
     let clients = match (lookup("CLIENTS_JSON"), lookup("CLIENTS_FILE")) {
         (Some(json), _) => json,
-        (None, Some(path)) => {
-            std::fs::read_to_string(&path).map_err(|e| format!("CLIENTS_FILE {path}: {e}"))?
-        }
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map_err(|e| format!("CLIENTS_FILE {path} can't be read ({e}); name a JSON file"))?,
         (None, None) => {
             notes.push(
                 "seeded clients local-demo, local-classic and local-admin (no CLIENTS_JSON or CLIENTS_FILE)"
@@ -55,12 +58,15 @@ pub async fn build(
     };
     let key = match (lookup("SIGNING_KEY_PEM"), lookup("SIGNING_KEY_FILE")) {
         (Some(pem), _) => pem,
-        (None, Some(path)) => {
-            std::fs::read_to_string(&path).map_err(|e| format!("SIGNING_KEY_FILE {path}: {e}"))?
-        }
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map_err(|e| format!("SIGNING_KEY_FILE {path} can't be read ({e}); name a PEM file"))?,
         (None, None) => {
             let algorithm =
-                parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))?;
+                parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))
+                    .map_err(|e| ConfigError::Invalid {
+                        var: "SIGNING_ALGORITHM",
+                        problem: e.to_string(),
+                    })?;
             notes.push(
                 "generated a new signing key for this run (no SIGNING_KEY_PEM or SIGNING_KEY_FILE)"
                     .into(),
@@ -80,7 +86,10 @@ pub async fn build(
         Some(settings) => {
             let dynamo = DynamoStore::connect(settings).await;
             if lookup("CREATE_TABLE").is_some_and(|v| v == "true" || v == "1") {
-                dynamo.create_table_if_missing().await?;
+                dynamo
+                    .create_table_if_missing()
+                    .await
+                    .map_err(|e| unreachable_table(settings, e))?;
             }
             notes.push(format!("store: DynamoDB table {}", settings.table_name));
             Arc::new(dynamo)
@@ -92,10 +101,16 @@ pub async fn build(
             Arc::new(MemoryStore::new())
         }
     };
-    if lookup("SEED_DEMO_USER").is_none_or(|v| v != "false")
-        && seed::demo_user(store.as_ref()).await?
-    {
-        notes.push(format!("seeded user {DEMO_USERNAME} / {DEMO_PASSWORD}"));
+    if lookup("SEED_DEMO_USER").is_none_or(|v| v != "false") {
+        let seeded = seed::demo_user(store.as_ref())
+            .await
+            .map_err(|e| match &config.dynamodb {
+                Some(settings) => unreachable_table(settings, e),
+                None => e.to_string().into(),
+            })?;
+        if seeded {
+            notes.push(format!("seeded user {DEMO_USERNAME} / {DEMO_PASSWORD}"));
+        }
     }
     let services = Arc::new(Services::from_config(&config)?);
     Ok(LocalApp {
@@ -104,6 +119,35 @@ pub async fn build(
         issuer: config.issuer,
         notes,
     })
+}
+
+/// The one-line answer when the table can't be used: where the server looked,
+/// and which variables to set.
+fn unreachable_table(settings: &DynamoSettings, err: StoreError) -> StartupError {
+    let place = settings
+        .endpoint_url
+        .as_deref()
+        .unwrap_or("AWS (no DYNAMODB_ENDPOINT_URL)");
+    let cause = match &err {
+        StoreError::Unavailable(text) => last_cause(text),
+        StoreError::Corrupt(what) => format!("a stored item is malformed: {what}"),
+    };
+    format!(
+        "TABLE_NAME {} at {place} can't be used ({cause}); start DynamoDB there \
+         (CREATE_TABLE=true creates the table), set DYNAMODB_ENDPOINT_URL to where it runs, \
+         or unset TABLE_NAME for the in-memory store",
+        settings.table_name
+    )
+    .into()
+}
+
+/// The innermost cause of an SDK error's text, short enough for one line.
+fn last_cause(text: &str) -> String {
+    let inner = text
+        .rsplit(": ")
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or(text);
+    inner.chars().take(120).collect()
 }
 
 /// All routes of the three functions, merged, plus the demo `/callback` page.

@@ -5,7 +5,7 @@ use shared::domain::password::hash_password;
 use shared::ids::UserId;
 use shared::jwt::Profile;
 use shared::secret::{ClientSecret, Password};
-use shared::store::{Store, UserRecord};
+use shared::store::{Store, StoreError, UserRecord};
 
 /// The demo user's login.
 pub const DEMO_USERNAME: &str = "demo@example.com";
@@ -52,22 +52,27 @@ pub fn clients_json(port: u16) -> String {
 }
 
 /// Creates the demo user unless it exists; returns whether it was created.
-pub async fn demo_user(
-    store: &dyn Store,
-) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+/// It skips the password rules of `users::add` (the demo password is short
+/// on purpose), and keeps its fixed id.
+pub async fn demo_user(store: &dyn Store) -> Result<bool, StoreError> {
     if store.find_user(DEMO_USERNAME).await?.is_some() {
         return Ok(false);
     }
+    let built = UserId::parse(DEMO_USER_ID.to_owned())
+        .ok()
+        .zip(hash_password(&Password::new(DEMO_PASSWORD)).ok());
+    let Some((user_id, password_hash)) = built else {
+        return Err(StoreError::Corrupt("the demo user could not be built"));
+    };
     let user = UserRecord {
-        user_id: UserId::parse(DEMO_USER_ID.to_owned())?,
+        user_id,
         username: DEMO_USERNAME.to_owned(),
-        password_hash: hash_password(&Password::new(DEMO_PASSWORD))?,
+        password_hash,
         profile: Profile {
             name: Some("Demo User".into()),
             email: Some(DEMO_USERNAME.into()),
             email_verified: Some(true),
         },
     };
-    store.put_user(&user).await?;
-    Ok(true)
+    store.create_user(&user).await
 }

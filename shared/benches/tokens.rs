@@ -102,7 +102,7 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime) -> (axum::Router, String) {
     .unwrap();
     let services = Arc::new(Services::from_config(&config).unwrap());
     let store = Arc::new(MemoryStore::new());
-    let client = services.clients.get("app").unwrap();
+    let client = services.authority.clients.get("app").unwrap();
     let token = runtime.block_on(async {
         let session = NewSession {
             user_id: &UserId::parse("usr_1".into()).unwrap(),

@@ -1,23 +1,21 @@
-//! What every function builds once at cold start: the signer, the clients and
-//! the store client, lent to the handlers through their router state.
+//! The wiring: what every function builds once at cold start (the
+//! authority, the edge's settings and the store client), lent to the
+//! handlers through their router state.
 
 use std::sync::Arc;
 
-use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
+use crate::domain::Authority;
 use crate::jwt::TokenSigner;
 use crate::keys::SigningKey;
 use crate::store::dynamodb::DynamoStore;
-use crate::store::memory::MemoryStore;
 use crate::store::Store;
 
 /// The parts every handler shares, built once.
 #[derive(Debug)]
 pub struct Services {
-    /// Mints and verifies JWTs with the parsed signing key.
-    pub signer: TokenSigner,
-    /// The registered clients.
-    pub clients: ClientRegistry,
+    /// The signer and the clients: what the domain rules use.
+    pub authority: Authority,
     /// How long a login form stays valid, in seconds.
     pub login_form_ttl: u64,
     /// Whether cookies get the `Secure` attribute (the issuer is https).
@@ -31,7 +29,8 @@ impl Services {
             &config.signing_key,
             config.signing_algorithm,
             config.signing_key_id.clone(),
-        )?;
+        )
+        .map_err(|e| ConfigError::key(e, config.signing_algorithm))?;
         let previous = config
             .previous_signing_keys
             .iter()
@@ -45,25 +44,15 @@ impl Services {
             .with_lifetimes(config.id_token_ttl, config.access_token_ttl)
             .with_previous_keys(previous);
         Ok(Self {
-            signer,
-            clients: config.clients.clone(),
+            authority: Authority {
+                signer,
+                clients: config.clients.clone(),
+            },
             login_form_ttl: config.login_form_ttl,
             secure_cookies: config.issuer.starts_with("https://"),
         })
     }
 }
-
-/// Builds the store the configuration names: DynamoDB when a table is set,
-/// otherwise the in-memory store.
-pub async fn connect_store(config: &Config) -> Arc<dyn Store> {
-    match &config.dynamodb {
-        Some(settings) => Arc::new(DynamoStore::connect(settings).await),
-        None => Arc::new(MemoryStore::new()),
-    }
-}
-
-/// Why the local server could not start.
-pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Cold start of a Lambda function: reads the config (which must name a
 /// table), parses the key and builds the DynamoDB client, once. A bad
@@ -73,7 +62,9 @@ pub async fn cold_start() -> (Arc<Services>, Arc<dyn Store>) {
     let built = async {
         let config = Config::lambda_from_env()?;
         let services = Services::from_config(&config)?;
-        Ok::<_, ConfigError>((Arc::new(services), connect_store(&config).await))
+        let settings = config.dynamodb.ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let store: Arc<dyn Store> = Arc::new(DynamoStore::connect(&settings).await);
+        Ok::<_, ConfigError>((Arc::new(services), store))
     }
     .await;
     match built {

@@ -31,6 +31,33 @@ pub enum GrantType {
     RefreshToken,
 }
 
+impl GrantType {
+    /// Every grant, in the order discovery lists them.
+    pub const ALL: [GrantType; 5] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+        Self::Implicit,
+        Self::JwtBearer,
+    ];
+
+    /// The grant's name on the wire (RFC 6749 §4, RFC 7523 §2.1).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Implicit => "implicit",
+            Self::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+
+    /// The grant a wire name names, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == name)
+    }
+}
+
 /// One registered client, as configured.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -146,7 +173,7 @@ pub fn hash_client_secret(secret: &ClientSecret) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientConfigError {
     /// The JSON does not have the expected shape.
-    #[error("clients JSON is invalid: {0}")]
+    #[error("it must be a JSON array of client objects, [{{\"client_id\": …}}, …] ({0})")]
     Json(#[from] serde_json::Error),
     /// Two clients share an id.
     #[error("client id {0} is listed twice")]

@@ -31,6 +31,27 @@ pub enum ConfigError {
     Key(#[from] KeyError),
 }
 
+impl ConfigError {
+    /// A signing key that does not parse, with a hint when it is a valid key
+    /// of another algorithm than `SIGNING_ALGORITHM` names.
+    pub fn key(err: KeyError, algorithm: Algorithm) -> Self {
+        let problem = match err {
+            KeyError::InvalidKey(kind) => format!(
+                "it is not a {kind} private key in PEM form, as SIGNING_ALGORITHM={} needs; \
+                 set SIGNING_ALGORITHM to the key's algorithm (ES256, EdDSA or RS256) or use a {kind} key",
+                crate::domain::discovery::algorithm_name(algorithm)
+                    .as_str()
+                    .unwrap_or("?")
+            ),
+            other => other.to_string(),
+        };
+        Self::Invalid {
+            var: "SIGNING_KEY_PEM",
+            problem,
+        }
+    }
+}
+
 /// The whole service configuration.
 #[derive(Debug)]
 pub struct Config {

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::jwt::JwtError;
 use crate::store::StoreError;
 
 /// Every failure a request can end in. The variant is the RFC error code; the
@@ -57,8 +58,32 @@ pub enum OAuthError {
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable(#[source] StoreError),
     /// RFC 6749 §4.1.2.1 `server_error`: a fault of ours; the cause goes to the log only.
-    #[error("server_error: {0}")]
-    ServerError(String),
+    #[error("server_error")]
+    ServerError(#[source] Fault),
+}
+
+/// What went wrong inside the server: the cause of a `server_error`, kept for
+/// the log and never shown to the client. No variant holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Fault {
+    /// A token could not be signed.
+    #[error("token signing failed")]
+    Signing(#[source] JwtError),
+    /// The system random generator failed.
+    #[error("the random generator failed")]
+    Random,
+    /// argon2 could not hash a password.
+    #[error("password hashing failed: {0}")]
+    PasswordHashing(argon2::password_hash::Error),
+    /// A blocking task (password hashing) panicked or was cancelled.
+    #[error("a blocking task did not finish")]
+    Task(#[source] tokio::task::JoinError),
+    /// A stored item does not have the expected shape.
+    #[error("a stored item is malformed")]
+    Store(#[source] StoreError),
+    /// Something that cannot happen did (a value we built failed to parse).
+    #[error("internal invariant broken: {0}")]
+    Invariant(&'static str),
 }
 
 /// The JSON body of every API error: `{"error","error_description"}`.
@@ -153,9 +178,36 @@ impl OAuthError {
             Self::TemporarilyUnavailable(cause) => {
                 tracing::error!(error = %cause, "store unavailable");
             }
-            Self::ServerError(cause) => tracing::error!(error = %cause, "server error"),
+            Self::ServerError(fault) => {
+                tracing::error!(error = %fault, cause = %Causes(fault), "server error");
+            }
             other => tracing::debug!(error = other.code(), "request refused"),
         }
+    }
+}
+
+/// The chain of causes below an error, joined by `: ` (empty when there is none).
+struct Causes<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut next = self.0.source();
+        let mut first = true;
+        while let Some(cause) = next {
+            if !first {
+                f.write_str(": ")?;
+            }
+            write!(f, "{cause}")?;
+            first = false;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<Fault> for OAuthError {
+    fn from(fault: Fault) -> Self {
+        Self::ServerError(fault)
     }
 }
 
@@ -164,8 +216,22 @@ impl From<StoreError> for OAuthError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(_) => Self::TemporarilyUnavailable(err),
-            StoreError::Corrupt(_) => Self::ServerError(err.to_string()),
+            StoreError::Corrupt(_) => Self::ServerError(Fault::Store(err)),
         }
+    }
+}
+
+impl From<JwtError> for OAuthError {
+    /// Minting a token can only fail on our side. (A token that fails
+    /// verification is the caller's problem; those paths map it explicitly.)
+    fn from(err: JwtError) -> Self {
+        Self::ServerError(Fault::Signing(err))
+    }
+}
+
+impl From<tokio::task::JoinError> for OAuthError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        Self::ServerError(Fault::Task(err))
     }
 }
 
@@ -206,7 +272,7 @@ mod tests {
 
     #[test]
     fn server_errors_hide_their_cause() {
-        let err = OAuthError::ServerError("key parse failed at byte 7".into());
+        let err = OAuthError::ServerError(Fault::Invariant("key parse failed at byte 7"));
         assert!(!err.description().contains("byte 7"));
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -220,6 +286,17 @@ mod tests {
         let corrupt = OAuthError::from(StoreError::Corrupt("token_hash"));
         assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!corrupt.description().contains("token_hash"));
+    }
+
+    #[test]
+    fn a_server_error_keeps_its_cause_for_the_log() {
+        let err = OAuthError::from(StoreError::Corrupt("token_hash"));
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("a stored item is malformed"));
+        assert_eq!(
+            Causes(&Fault::Store(StoreError::Corrupt("token_hash"))).to_string(),
+            "stored item is malformed: token_hash"
+        );
     }
 
     #[test]

@@ -9,8 +9,10 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use jsonwebtoken::Algorithm;
 
 use crate::clients::ClientRegistry;
-use crate::domain::{authorize, client_auth, login_form, pkce, token, users};
+use crate::domain::{authorize, login_form, pkce, token, users};
 use crate::http::params::{BodyKind, Params};
+use crate::http::requests::{self, AuthorizationRead};
+use crate::http::{client_auth, extract};
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::TokenSigner;
 use crate::keys::SigningKey;
@@ -95,9 +97,16 @@ fn form_and_json(input: &[u8]) {
             let _ = params.get(name);
             let _ = params.require(name);
         }
-        if let Ok(allowed) = Scope::parse("openid profile email offline_access") {
-            let _ = token::narrowed_scope(&params, &allowed);
+        if let Ok(grant) = requests::token_grant(&params) {
+            if let (Ok(token::TokenRequest::RefreshToken { scope, .. }), Ok(allowed)) = (
+                requests::token_request(grant, &params),
+                Scope::parse("openid profile email offline_access"),
+            ) {
+                let _ = token::narrowed_scope(scope.as_ref(), &allowed);
+            }
         }
+        let _ = requests::delegation_request(&params);
+        let _ = requests::revocation_request(&params);
     }
 }
 
@@ -112,8 +121,13 @@ fn authorization_request(context: &Context, input: &[u8]) {
     let Ok(params) = Params::from_urlencoded(input) else {
         return;
     };
-    if let Ok(callback) = authorize::locate_callback(&params, &context.clients) {
-        let _ = authorize::parse_request(&params, &callback);
+    let (AuthorizationRead::Read(read) | AuthorizationRead::Partial(read, _)) =
+        requests::authorization_params(&params)
+    else {
+        return;
+    };
+    if let Ok(callback) = authorize::locate_callback(&read, &context.clients) {
+        let _ = authorize::parse_request(&read, &callback);
     }
 }
 
@@ -121,8 +135,10 @@ fn login_form_and_cookie(context: &Context, text: &str, input: &[u8]) {
     let _ = login_form::verify(&context.form_key, "binding", "request", text, 0);
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_bytes(input) {
+        headers.insert(header::AUTHORIZATION, value.clone());
         headers.insert(header::COOKIE, value);
         let _ = crate::http::authorize::form_cookie(&headers);
+        let _ = extract::bearer_token(&headers);
     }
 }
 

@@ -1,11 +1,7 @@
 //! The signing key: parsed once at cold start into the forms every request
 //! needs (encoding key, decoding key, JWK), and the secrets derived from it.
 
-use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::hmac;
-use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
@@ -42,7 +38,6 @@ pub fn parse_algorithm(name: &str) -> Result<Algorithm, KeyError> {
 pub struct SigningKey {
     kid: String,
     algorithm: Algorithm,
-    encoding: EncodingKey,
     signer: JwsSigner,
     decoding: DecodingKey,
     public_jwk: Jwk,
@@ -99,7 +94,6 @@ impl SigningKey {
         Ok(Self {
             kid,
             algorithm,
-            encoding,
             signer,
             decoding,
             public_jwk,
@@ -109,7 +103,12 @@ impl SigningKey {
     }
 
     /// Generates a new private key in PEM form (PKCS#8), for the local server.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn generate_pem(algorithm: Algorithm) -> Result<PrivateKeyPem, KeyError> {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+        use base64::engine::general_purpose::STANDARD;
+        use base64::Engine;
         let der: Vec<u8> = match algorithm {
             Algorithm::RS256 => {
                 let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
@@ -153,11 +152,6 @@ impl SigningKey {
     /// The signing algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
-    }
-
-    /// The key in `jsonwebtoken`'s form.
-    pub fn encoding(&self) -> &EncodingKey {
-        &self.encoding
     }
 
     /// The parsed key pair that signs every token.

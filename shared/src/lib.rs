@@ -9,6 +9,7 @@ pub mod clients;
 pub mod config;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "test-support")]
 pub mod fuzz;
 pub mod http;
 pub mod ids;

@@ -71,6 +71,19 @@ secret_type!(
     /// A private key in PEM form.
     PrivateKeyPem
 );
+secret_type!(
+    /// An authorization code as the client presents it (RFC 6749 §4.1.3).
+    AuthorizationCodeValue
+);
+secret_type!(
+    /// A PKCE code verifier (RFC 7636 §4.1).
+    CodeVerifier
+);
+secret_type!(
+    /// A token presented for revocation or introspection: a refresh token or
+    /// an access token (RFC 7009 §2.1, RFC 7662 §2.1).
+    PresentedToken
+);
 
 #[cfg(test)]
 mod tests {

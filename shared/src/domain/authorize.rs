@@ -6,7 +6,6 @@ use url::form_urlencoded::Serializer;
 
 use crate::clients::{Client, ClientRegistry, GrantType};
 use crate::error::OAuthError;
-use crate::http::params::Params;
 use crate::ids::{DeviceName, Scope, OFFLINE_ACCESS, OPENID};
 
 /// The scopes a user can grant at `/authorize`.
@@ -14,6 +13,30 @@ pub const SUPPORTED_SCOPES: [&str; 4] = [OPENID, "profile", "email", OFFLINE_ACC
 /// The longest `state` accepted, in bytes.
 pub const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;
+
+/// The authorization request's parameters as sent (RFC 6749 §4.1.1, §4.2.1;
+/// OIDC Core §3.1.2.1), each read once by the edge; `parse_request` validates them.
+#[derive(Debug, Default, Clone)]
+pub struct AuthorizationParams {
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `redirect_uri`.
+    pub redirect_uri: Option<String>,
+    /// `response_type`.
+    pub response_type: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `state`.
+    pub state: Option<String>,
+    /// `nonce`.
+    pub nonce: Option<String>,
+    /// `device` (the classic API's device name).
+    pub device: Option<String>,
+    /// `code_challenge` (RFC 7636 §4.3).
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method`.
+    pub code_challenge_method: Option<String>,
+}
 
 /// A client and a callback that exactly matches one it registered.
 #[derive(Debug)]
@@ -27,14 +50,14 @@ pub struct Callback<'a> {
 /// Checks `client_id` and `redirect_uri` first (RFC 6749 §4.2.2.1): if either
 /// is wrong the user agent must not be redirected, so the error is shown on a page.
 pub fn locate_callback<'a>(
-    params: &Params,
+    params: &AuthorizationParams,
     clients: &'a ClientRegistry,
 ) -> Result<Callback<'a>, OAuthError> {
-    let client_id = params.require("client_id")?;
+    let client_id = required(&params.client_id, "client_id")?;
     let client = clients.get(client_id).ok_or_else(|| {
         OAuthError::InvalidRequest("The client_id is not a registered client.".into())
     })?;
-    let redirect_uri = params.require("redirect_uri")?;
+    let redirect_uri = required(&params.redirect_uri, "redirect_uri")?;
     if !client.allows_callback(redirect_uri) {
         return Err(OAuthError::InvalidRequest(
             "The redirect_uri is not registered for this client.".into(),
@@ -44,6 +67,12 @@ pub fn locate_callback<'a>(
         client,
         redirect_uri: redirect_uri.to_owned(),
     })
+}
+
+fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, OAuthError> {
+    value
+        .as_deref()
+        .ok_or_else(|| OAuthError::InvalidRequest(format!("Parameter {name} is required.")))
 }
 
 /// What the client asked `/authorize` to return.
@@ -100,6 +129,21 @@ pub fn with_params(uri: &str, params: &str, in_query: bool) -> String {
 }
 
 impl RedirectError {
+    /// An error for a good callback, with the state already read (or `None`).
+    pub fn to_callback(
+        callback: &Callback<'_>,
+        response_type: Option<&str>,
+        state: Option<String>,
+        error: OAuthError,
+    ) -> Self {
+        Self {
+            redirect_uri: callback.redirect_uri.clone(),
+            state,
+            error,
+            in_query: response_type == Some("code"),
+        }
+    }
+
     /// `redirect_uri#error=…&error_description=…&state=…` (`?` in the code flow).
     pub fn location(&self) -> String {
         let mut params = Serializer::new(String::new());
@@ -114,31 +158,28 @@ impl RedirectError {
 
 /// Validates the rest of the request, once the callback is known to be good.
 pub fn parse_request(
-    params: &Params,
+    params: &AuthorizationParams,
     callback: &Callback<'_>,
 ) -> Result<AuthorizationRequest, RedirectError> {
-    let in_query = matches!(params.get("response_type"), Ok(Some("code")));
-    let fail = |state: Option<String>, error| RedirectError {
-        redirect_uri: callback.redirect_uri.clone(),
-        state,
-        error,
-        in_query,
+    let state = params.state.clone();
+    let fail = |error| {
+        RedirectError::to_callback(
+            callback,
+            params.response_type.as_deref(),
+            state.clone(),
+            error,
+        )
     };
-    let state = params
-        .get("state")
-        .map_err(|e| fail(None, e))?
-        .map(str::to_owned);
-    let fail = |error| fail(state.clone(), error);
     let response_type = check_response_type(params, callback.client).map_err(fail)?;
     let code_challenge = match response_type {
         ResponseType::Code => pkce_challenge(params, callback.client).map_err(fail)?,
         ResponseType::Token => None,
     };
     let scope = parse_scope(params, callback.client).map_err(fail)?;
-    let nonce = bounded(params, "nonce", MAX_NONCE_LEN).map_err(fail)?;
-    let device = match params.get("device").map_err(fail)? {
+    let nonce = bounded(&params.nonce, "nonce", MAX_NONCE_LEN).map_err(fail)?;
+    let device = match &params.device {
         Some(device) => Some(
-            DeviceName::parse(device.to_owned())
+            DeviceName::parse(device.clone())
                 .map_err(|e| fail(OAuthError::InvalidRequest(e.0.into())))?,
         ),
         None => None,
@@ -165,8 +206,11 @@ pub fn parse_request(
     })
 }
 
-fn check_response_type(params: &Params, client: &Client) -> Result<ResponseType, OAuthError> {
-    let (response_type, grant) = match params.require("response_type")? {
+fn check_response_type(
+    params: &AuthorizationParams,
+    client: &Client,
+) -> Result<ResponseType, OAuthError> {
+    let (response_type, grant) = match required(&params.response_type, "response_type")? {
         "token" => (ResponseType::Token, GrantType::Implicit),
         "code" => (ResponseType::Code, GrantType::AuthorizationCode),
         _ => {
@@ -184,9 +228,12 @@ fn check_response_type(params: &Params, client: &Client) -> Result<ResponseType,
 }
 
 /// RFC 7636 §4.3: S256 only (`plain` is refused); required for public clients.
-fn pkce_challenge(params: &Params, client: &Client) -> Result<Option<String>, OAuthError> {
-    let challenge = params.get("code_challenge")?;
-    match (challenge, params.get("code_challenge_method")?) {
+fn pkce_challenge(
+    params: &AuthorizationParams,
+    client: &Client,
+) -> Result<Option<String>, OAuthError> {
+    let challenge = params.code_challenge.as_deref();
+    match (challenge, params.code_challenge_method.as_deref()) {
         (None, None) if client.is_confidential() => Ok(None),
         (None, _) => Err(OAuthError::InvalidRequest(
             "PKCE is required: send code_challenge with code_challenge_method=S256.".into(),
@@ -203,8 +250,8 @@ fn pkce_challenge(params: &Params, client: &Client) -> Result<Option<String>, OA
     }
 }
 
-fn parse_scope(params: &Params, client: &Client) -> Result<Scope, OAuthError> {
-    let scope = Scope::parse(params.get("scope")?.unwrap_or(OPENID))
+fn parse_scope(params: &AuthorizationParams, client: &Client) -> Result<Scope, OAuthError> {
+    let scope = Scope::parse(params.scope.as_deref().unwrap_or(OPENID))
         .map_err(|e| OAuthError::InvalidScope(e.0.into()))?;
     if let Some(unknown) = scope.iter().find(|s| !SUPPORTED_SCOPES.contains(s)) {
         let unknown: String = unknown.chars().take(64).collect();
@@ -220,14 +267,14 @@ fn parse_scope(params: &Params, client: &Client) -> Result<Scope, OAuthError> {
     Ok(scope)
 }
 
-fn bounded(params: &Params, name: &str, max: usize) -> Result<Option<String>, OAuthError> {
-    match params.get(name)? {
+fn bounded(value: &Option<String>, name: &str, max: usize) -> Result<Option<String>, OAuthError> {
+    match value {
         Some(value) if value.len() > max || value.chars().any(char::is_control) => {
             Err(OAuthError::InvalidRequest(format!(
                 "The {name} parameter is too long or holds control characters."
             )))
         }
-        value => Ok(value.map(str::to_owned)),
+        value => Ok(value.clone()),
     }
 }
 

@@ -4,20 +4,16 @@
 use aws_lc_rs::digest;
 use url::form_urlencoded::Serializer;
 
-use crate::app::Services;
 use crate::clients::{Client, GrantType};
 use crate::domain::authorize::{with_params, AuthorizationRequest};
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
-use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse};
-use crate::domain::{now, pkce, random_hex};
-use crate::error::OAuthError;
-use crate::http::params::Params;
+use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse, TokenStores};
+use crate::domain::{now, pkce, random_hex, Authority};
+use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
 use crate::refresh_token::TokenHash;
-use crate::store::{
-    AuthorizationCodes, CodeGrant, CodeRecord, RefreshTokenIssuer, RefreshTokenRedeemer,
-    SessionRef, UserRecord,
-};
+use crate::secret::{AuthorizationCodeValue, CodeVerifier};
+use crate::store::{CodeGrant, CodeRecord, Codes, SessionRef, UserRecord};
 
 /// How long a code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub const CODE_TTL: u64 = 60;
@@ -30,13 +26,13 @@ fn code_hash(code: &str) -> Option<TokenHash> {
 /// Stores a new code for the signed-in user and returns the redirect
 /// `redirect_uri?code=…&state=…` (§4.1.2).
 pub async fn issue(
-    codes: &dyn AuthorizationCodes,
+    codes: &dyn Codes,
     client: &Client,
     user: &UserRecord,
     request: &AuthorizationRequest,
 ) -> Result<String, OAuthError> {
     let code = random_hex(32)?;
-    let code_hash = code_hash(&code).ok_or_else(|| OAuthError::ServerError("code hash".into()))?;
+    let code_hash = code_hash(&code).ok_or(Fault::Invariant("a code hash has the wrong length"))?;
     let grant = CodeGrant {
         client_id: client.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -63,23 +59,24 @@ pub async fn issue(
     Ok(with_params(&request.redirect_uri, &params.finish(), true))
 }
 
-/// The stores the exchange touches.
-pub struct CodeStores<'a> {
-    /// The codes.
-    pub codes: &'a dyn AuthorizationCodes,
-    /// Where the new session is written.
-    pub issuer: &'a dyn RefreshTokenIssuer,
-    /// Where a replayed code's session is ended.
-    pub sessions: &'a dyn RefreshTokenRedeemer,
+/// The parameters of the code grant's token request (§4.1.3, RFC 7636 §4.5).
+#[derive(Debug)]
+pub struct CodeExchange {
+    /// The code from the authorization response.
+    pub code: AuthorizationCodeValue,
+    /// The `redirect_uri` of the authorization request, which must match.
+    pub redirect_uri: String,
+    /// The PKCE verifier, if the request had a challenge.
+    pub code_verifier: Option<CodeVerifier>,
 }
 
 /// §4.1.3: uses the code up in one conditional write, then checks the client,
 /// the `redirect_uri` and the PKCE verifier, and issues the tokens.
 pub async fn exchange(
-    services: &Services,
-    stores: &CodeStores<'_>,
+    authority: &Authority,
+    stores: &TokenStores<'_>,
     client: &Client,
-    params: &Params,
+    request: &CodeExchange,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(OAuthError::UnauthorizedClient(
@@ -87,21 +84,19 @@ pub async fn exchange(
         ));
     }
     let invalid = || OAuthError::InvalidGrant(INVALID_CODE.into());
-    let code = params.require("code")?;
-    let redirect_uri = params.require("redirect_uri")?;
-    let verifier = params.get("code_verifier")?;
-    let hash = code_hash(code).ok_or_else(invalid)?;
+    let hash = code_hash(request.code.expose_secret()).ok_or_else(invalid)?;
     let Some(record) = stores.codes.consume_code(&hash, now()).await? else {
         replayed(stores, &hash).await?;
         return Err(invalid());
     };
     let grant = record.grant;
-    let pkce_ok = match (&grant.code_challenge, verifier) {
-        (Some(challenge), Some(verifier)) => pkce::verify(verifier, challenge),
+    let pkce_ok = match (&grant.code_challenge, &request.code_verifier) {
+        (Some(challenge), Some(verifier)) => pkce::verify(verifier.expose_secret(), challenge),
         (None, None) => client.is_confidential(),
         _ => false,
     };
-    if grant.client_id != client.client_id || grant.redirect_uri != redirect_uri || !pkce_ok {
+    if grant.client_id != client.client_id || grant.redirect_uri != request.redirect_uri || !pkce_ok
+    {
         return Err(invalid());
     }
     let scope = Scope::parse(&grant.scope).map_err(|_| invalid())?;
@@ -110,7 +105,7 @@ pub async fn exchange(
         profile: &grant.profile,
         nonce: grant.nonce.as_deref(),
     };
-    let minted = mint_user_tokens(services, client, &subject, &scope)?;
+    let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     let refresh_token = match offline_device(client, &scope, grant.device.as_ref()) {
         Some(device) => {
             let session = NewSession {
@@ -120,7 +115,7 @@ pub async fn exchange(
                 scope: &scope,
                 credential_id: grant.credential_id.clone(),
             };
-            Some(session::start(stores.issuer, client, session, now()).await?)
+            Some(session::start(stores.sessions, client, session, now()).await?)
         }
         _ => None,
     };
@@ -128,7 +123,7 @@ pub async fn exchange(
 }
 
 /// §4.1.2: a code used twice revokes the session its first use started.
-async fn replayed(stores: &CodeStores<'_>, hash: &TokenHash) -> Result<(), OAuthError> {
+async fn replayed(stores: &TokenStores<'_>, hash: &TokenHash) -> Result<(), OAuthError> {
     let Some(record) = stores.codes.find_code(hash).await? else {
         return Ok(());
     };

@@ -5,14 +5,14 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::app::Services;
 use crate::domain::refresh::session_of;
+use crate::domain::Authority;
 use crate::error::OAuthError;
 use crate::ids::{CredentialId, UserId};
 use crate::jwt::AccessTokenClaims;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
-use crate::store::{DeviceCredentials, RefreshTokenRecord, RefreshTokenRedeemer};
+use crate::store::{Credentials, RefreshTokenRecord, Sessions};
 
 /// The scope that lets a caller list any user's credentials.
 pub const READ_SCOPE: &str = "read:device_credentials";
@@ -77,7 +77,7 @@ fn parse_user(user_id: &str) -> Result<UserId, OAuthError> {
 
 /// Lists a user's credentials.
 pub async fn list(
-    store: &dyn DeviceCredentials,
+    store: &dyn Credentials,
     caller: &AccessTokenClaims,
     user_id: &str,
 ) -> Result<Vec<CredentialView>, OAuthError> {
@@ -92,8 +92,8 @@ pub async fn list(
 /// Revokes one of a user's credentials, named by its refresh token (the
 /// classic API) or by its credential id (`dcr_…`).
 pub async fn revoke(
-    services: &Services,
-    stores: (&dyn DeviceCredentials, &dyn RefreshTokenRedeemer),
+    authority: &Authority,
+    stores: (&dyn Credentials, &dyn Sessions),
     caller: &AccessTokenClaims,
     user_id: &str,
     token_or_id: &str,
@@ -111,7 +111,7 @@ pub async fn revoke(
         if token.user_id != user {
             return Err(not_found());
         }
-        revoke_family(services, credentials, sessions, &token).await?
+        revoke_family(authority, credentials, sessions, &token).await?
     };
     if !revoked {
         return Err(not_found());
@@ -124,15 +124,15 @@ pub async fn revoke(
 /// conditional delete, or, when the token was rotated out (perhaps by a
 /// refresh racing this revoke), by finding its session through its ancestry.
 async fn revoke_family(
-    services: &Services,
-    credentials: &dyn DeviceCredentials,
-    sessions: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    credentials: &dyn Credentials,
+    sessions: &dyn Sessions,
     token: &RefreshToken,
 ) -> Result<bool, OAuthError> {
     if credentials.revoke_token(token).await? {
         return Ok(true);
     }
-    match session_of(services, sessions, token).await? {
+    match session_of(authority, sessions, token).await? {
         Some((record, _)) => Ok(sessions.end_session(record.session()).await?),
         None => Ok(false),
     }
@@ -153,7 +153,7 @@ pub struct DeviceCredentialView {
 
 /// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
 pub async fn list_device_credentials(
-    store: &dyn DeviceCredentials,
+    store: &dyn Credentials,
     caller: &AccessTokenClaims,
     user_id: Option<&str>,
     kind: Option<&str>,
@@ -181,7 +181,7 @@ pub async fn list_device_credentials(
 /// `DELETE /api/device-credentials/{id}`. A caller who may not revoke the
 /// credential gets the same 404 as for one that does not exist.
 pub async fn revoke_device_credential(
-    store: &dyn DeviceCredentials,
+    store: &dyn Credentials,
     caller: &AccessTokenClaims,
     id: &str,
 ) -> Result<(), OAuthError> {
@@ -198,7 +198,7 @@ pub async fn revoke_device_credential(
 
 /// `DELETE /api/users/{user_id}/refresh_tokens`: sign out everywhere.
 pub async fn revoke_all(
-    store: &dyn DeviceCredentials,
+    store: &dyn Credentials,
     caller: &AccessTokenClaims,
     user_id: &str,
 ) -> Result<usize, OAuthError> {

@@ -3,19 +3,35 @@
 
 use serde::Serialize;
 
-use crate::app::Services;
 use crate::clients::{Client, GrantType};
-use crate::domain::now;
 use crate::domain::refresh::redeem;
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
-use crate::http::params::Params;
 use crate::ids::{ClientId, Scope, OPENID};
 use crate::jwt::IdTokenRequest;
-use crate::secret::RefreshTokenValue;
-use crate::store::RefreshTokenRedeemer;
+use crate::secret::{Jwt, RefreshTokenValue};
+use crate::store::Sessions;
 
-/// The grant type the classic endpoint takes.
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// A `/delegation` request, parsed at the edge. The edge has already checked
+/// `grant_type` (the jwt-bearer URN) and `api_type` (`app` or `auth0`).
+#[derive(Debug)]
+pub struct DelegationRequest {
+    /// What the new id token is traded for.
+    pub credential: DelegationCredential,
+    /// `target`: the client the new token is for; `None` means the caller.
+    pub target: Option<String>,
+    /// `scope`.
+    pub scope: RequestedScope,
+}
+
+/// What a delegation request presents.
+#[derive(Debug)]
+pub enum DelegationCredential {
+    /// A refresh token (the classic native flow).
+    RefreshToken(RefreshTokenValue),
+    /// A still-valid id token of the same client.
+    IdToken(Jwt),
+}
 
 /// The answer: `{"token_type":"Bearer","expires_in":N,"id_token":"…"}`.
 #[derive(Debug, Serialize)]
@@ -34,7 +50,7 @@ pub struct DelegationResponse {
 
 /// What the caller asked for in `scope`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum RequestedScope {
+pub enum RequestedScope {
     /// Keep the scope of the original grant (`passthrough`, or no scope).
     Passthrough,
     /// A narrower scope, such as `openid` or `openid profile email`.
@@ -42,8 +58,9 @@ enum RequestedScope {
 }
 
 impl RequestedScope {
-    fn parse(params: &Params) -> Result<Self, OAuthError> {
-        match params.get("scope")? {
+    /// Reads the `scope` parameter: `passthrough`, or a scope with `openid`.
+    pub fn parse(value: Option<&str>) -> Result<Self, OAuthError> {
+        match value {
             None | Some("passthrough") => Ok(Self::Passthrough),
             Some(value) => {
                 let scope =
@@ -70,41 +87,25 @@ impl RequestedScope {
     }
 }
 
-/// Checks the request's shape and returns the audience of the new token.
-fn check_request<'a>(
-    services: &'a Services,
+/// The audience of the new token: the caller, or a target it may delegate to.
+fn audience<'a>(
+    authority: &'a Authority,
     client: &'a Client,
-    params: &Params,
+    target: Option<&str>,
 ) -> Result<&'a ClientId, OAuthError> {
-    match params.require("grant_type")? {
-        JWT_BEARER => {}
-        _ => {
-            return Err(OAuthError::UnsupportedGrantType(
-                "Only the jwt-bearer grant is supported here.".into(),
-            ))
-        }
-    }
     if !client.allows_grant(GrantType::JwtBearer) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use delegation.".into(),
         ));
     }
-    match params.get("api_type")? {
-        None | Some("app") | Some("auth0") => {}
-        Some(_) => {
-            return Err(OAuthError::InvalidRequest(
-                "api_type must be app or auth0.".into(),
-            ))
-        }
-    }
-    match params.get("target")? {
+    match target {
         None => Ok(&client.client_id),
         Some(target) if target == client.client_id.as_str() => Ok(&client.client_id),
         Some(target) => client
             .delegation_targets
             .iter()
             .find(|t| t.as_str() == target)
-            .filter(|t| services.clients.get(t.as_str()).is_some())
+            .filter(|t| authority.clients.get(t.as_str()).is_some())
             .ok_or_else(|| {
                 OAuthError::InvalidRequest("The target is not allowed for this client.".into())
             }),
@@ -113,52 +114,39 @@ fn check_request<'a>(
 
 /// Runs a delegation request for an authenticated client.
 pub async fn delegate(
-    services: &Services,
-    tokens: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    sessions: &dyn Sessions,
     client: &Client,
-    params: &Params,
+    request: &DelegationRequest,
 ) -> Result<DelegationResponse, OAuthError> {
-    let audience = check_request(services, client, params)?;
-    let scope = RequestedScope::parse(params)?;
-    let (sub, profile, granted, successor) =
-        match (params.get("refresh_token")?, params.get("id_token")?) {
-            (Some(token), None) => {
-                let redeemed =
-                    redeem(services, tokens, client, &RefreshTokenValue::new(token)).await?;
-                let record = redeemed.record;
-                (
-                    record.user_id.to_string(),
-                    record.profile,
-                    record.scope,
-                    redeemed.successor,
-                )
-            }
-            (None, Some(id_token)) => {
-                let claims = services
-                    .signer
-                    .verify_id_token(id_token, &client.client_id)
-                    .map_err(|_| {
-                        OAuthError::InvalidGrant("The id_token is invalid or expired.".into())
-                    })?;
-                (
-                    claims.sub,
-                    claims.profile,
-                    Scope::from_tokens([OPENID, "profile", "email"]),
-                    None,
-                )
-            }
-            (Some(_), Some(_)) => {
-                return Err(OAuthError::InvalidRequest(
-                    "Send refresh_token or id_token, not both.".into(),
-                ))
-            }
-            (None, None) => {
-                return Err(OAuthError::InvalidRequest(
-                    "Parameter refresh_token is required.".into(),
-                ))
-            }
-        };
-    let scope = scope.resolve(&granted)?;
+    let audience = audience(authority, client, request.target.as_deref())?;
+    let (sub, profile, granted, successor) = match &request.credential {
+        DelegationCredential::RefreshToken(token) => {
+            let redeemed = redeem(authority, sessions, client, token).await?;
+            let record = redeemed.record;
+            (
+                record.user_id.to_string(),
+                record.profile,
+                record.scope,
+                redeemed.successor,
+            )
+        }
+        DelegationCredential::IdToken(id_token) => {
+            let claims = authority
+                .signer
+                .verify_id_token(id_token.expose_secret(), &client.client_id)
+                .map_err(|_| {
+                    OAuthError::InvalidGrant("The id_token is invalid or expired.".into())
+                })?;
+            (
+                claims.sub,
+                claims.profile,
+                Scope::from_tokens([OPENID, "profile", "email"]),
+                None,
+            )
+        }
+    };
+    let scope = request.scope.resolve(&granted)?;
     let request = IdTokenRequest {
         sub: &sub,
         audience,
@@ -166,10 +154,7 @@ pub async fn delegate(
         scope: &scope,
         nonce: None,
     };
-    let (id_token, expires_in) = services
-        .signer
-        .mint_id_token(&request, now())
-        .map_err(|_| OAuthError::ServerError("token signing failed".into()))?;
+    let (id_token, expires_in) = authority.signer.mint_id_token(&request, now())?;
     Ok(DelegationResponse {
         token_type: "Bearer",
         expires_in,

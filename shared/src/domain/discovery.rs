@@ -4,15 +4,19 @@
 
 use serde_json::{json, Value};
 
-use crate::app::Services;
+use crate::clients::GrantType;
 use crate::domain::authorize::SUPPORTED_SCOPES;
 use crate::domain::client_auth::{INTROSPECTION_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS};
-use crate::domain::delegation::JWT_BEARER;
+use crate::domain::Authority;
 
 /// The `response_type` values `/authorize` accepts.
 pub const RESPONSE_TYPES: [&str; 2] = ["code", "token"];
 /// The grants `/oauth/token` runs (RFC 6749 §4.1.3, §4.4, §6).
-pub const TOKEN_GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+pub const TOKEN_GRANTS: [GrantType; 3] = [
+    GrantType::AuthorizationCode,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
 /// The PKCE methods accepted (RFC 7636 §4.3): S256 only.
 pub const CODE_CHALLENGE_METHODS: [&str; 1] = ["S256"];
 /// The claims an id token may carry.
@@ -29,11 +33,10 @@ const CLAIMS: [&str; 9] = [
 ];
 
 /// The metadata document served at `/.well-known/openid-configuration`.
-pub fn document(services: &Services) -> Value {
-    let issuer = services.signer.issuer();
-    let algorithm = format!("{:?}", services.signer.key().algorithm());
-    let mut grants: Vec<&str> = TOKEN_GRANTS.to_vec();
-    grants.extend(["implicit", JWT_BEARER]);
+pub fn document(authority: &Authority) -> Value {
+    let issuer = authority.signer.issuer();
+    let algorithm = algorithm_name(authority.signer.key().algorithm());
+    let grants: Vec<&str> = GrantType::ALL.into_iter().map(GrantType::as_str).collect();
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}authorize"),
@@ -53,4 +56,10 @@ pub fn document(services: &Services) -> Value {
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
     })
+}
+
+/// The JWS `alg` name (RFC 7518 §3.1, RFC 8037 §3.1) of a signing
+/// algorithm, as `jsonwebtoken` writes it into a JWT header.
+pub fn algorithm_name(algorithm: jsonwebtoken::Algorithm) -> Value {
+    serde_json::to_value(algorithm).unwrap_or(Value::Null)
 }

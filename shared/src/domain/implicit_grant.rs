@@ -3,20 +3,19 @@
 
 use url::form_urlencoded::Serializer;
 
-use crate::app::Services;
 use crate::clients::Client;
 use crate::domain::authorize::AuthorizationRequest;
-use crate::domain::now;
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, Subject};
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::ids::Scope;
 use crate::secret::{Jwt, Password, RefreshTokenValue};
-use crate::store::{RefreshTokenIssuer, UserDirectory, UserRecord};
+use crate::store::{Sessions, UserRecord, Users};
 
 /// Finds the user and checks the password (argon2id, off the async threads).
 pub async fn sign_in(
-    users: &dyn UserDirectory,
+    users: &dyn Users,
     username: &str,
     password: Password,
 ) -> Result<Option<UserRecord>, OAuthError> {
@@ -25,8 +24,7 @@ pub async fn sign_in(
     let verified = tokio::task::spawn_blocking(move || {
         crate::domain::password::verify_password(&password, hash.as_ref())
     })
-    .await
-    .map_err(|_| OAuthError::ServerError("password check did not finish".into()))?;
+    .await?;
     Ok(user.filter(|_| verified))
 }
 
@@ -64,8 +62,8 @@ impl ImplicitGrant {
 /// Issues the tokens. The refresh-token record is written (replacing any for
 /// the same app, user and device) before anything is returned.
 pub async fn grant(
-    services: &Services,
-    tokens: &dyn RefreshTokenIssuer,
+    authority: &Authority,
+    sessions: &dyn Sessions,
     client: &Client,
     user: &UserRecord,
     request: &AuthorizationRequest,
@@ -76,7 +74,7 @@ pub async fn grant(
         nonce: request.nonce.as_deref(),
     };
     let (access_token, expires_in, id_token) =
-        mint_user_tokens(services, client, &subject, &request.scope)?;
+        mint_user_tokens(authority, client, &subject, &request.scope)?;
     let refresh_token = match offline_device(client, &request.scope, request.device.as_ref()) {
         Some(device) => {
             let session = NewSession {
@@ -86,7 +84,7 @@ pub async fn grant(
                 scope: &request.scope,
                 credential_id: new_credential_id()?,
             };
-            Some(session::start(tokens, client, session, now()).await?)
+            Some(session::start(sessions, client, session, now()).await?)
         }
         _ => None,
     };

@@ -1,4 +1,6 @@
 //! The domain: token, session and access rules, free of HTTP and DynamoDB.
+//! It takes typed requests the edge (`http`) has parsed, and reaches the
+//! store only through the narrow traits in `store` (`docs/design/layering.md`).
 
 pub mod authorize;
 pub mod client_auth;
@@ -18,7 +20,19 @@ pub mod users;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
-use crate::error::OAuthError;
+use crate::clients::ClientRegistry;
+use crate::error::{Fault, OAuthError};
+use crate::jwt::TokenSigner;
+
+/// The authorization server's own parts, built once at cold start: the
+/// signer (with the keys derived from it) and the registered clients.
+#[derive(Debug)]
+pub struct Authority {
+    /// Mints and verifies JWTs with the parsed signing key.
+    pub signer: TokenSigner,
+    /// The registered clients.
+    pub clients: ClientRegistry,
+}
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -33,6 +47,6 @@ pub fn random_hex(n: usize) -> Result<String, OAuthError> {
     let mut bytes = vec![0u8; n];
     SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
+        .map_err(|_| Fault::Random)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

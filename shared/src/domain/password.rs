@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
-use crate::error::OAuthError;
+use crate::error::{Fault, OAuthError};
 use crate::secret::Password;
 use crate::store::PasswordHash;
 
@@ -16,13 +16,12 @@ pub fn hash_password(password: &Password) -> Result<PasswordHash, OAuthError> {
     let mut salt_bytes = [0u8; 16];
     SystemRandom::new()
         .fill(&mut salt_bytes)
-        .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
-    let salt = SaltString::encode_b64(&salt_bytes)
-        .map_err(|_| OAuthError::ServerError("salt encoding failed".into()))?;
+        .map_err(|_| Fault::Random)?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(Fault::PasswordHashing)?;
     Argon2::default()
         .hash_password(password.expose_secret().as_bytes(), &salt)
-        .map(|hash| PasswordHash(hash.to_string()))
-        .map_err(|_| OAuthError::ServerError("password hashing failed".into()))
+        .map(|hash| PasswordHash::new(hash.to_string()))
+        .map_err(|e| Fault::PasswordHashing(e).into())
 }
 
 /// Checks a password against a stored hash. With no stored hash, checks it
@@ -41,7 +40,7 @@ pub fn verify_password(password: &Password, stored: Option<&PasswordHash>) -> bo
 }
 
 fn matches(password: &Password, stored: &PasswordHash) -> bool {
-    let Ok(parsed) = argon2::PasswordHash::new(&stored.0) else {
+    let Ok(parsed) = argon2::PasswordHash::new(stored.expose_secret()) else {
         return false;
     };
     Argon2::default()
@@ -64,7 +63,7 @@ mod tests {
     #[test]
     fn a_hashed_password_verifies_and_others_do_not() {
         let hash = hash_password(&Password::new("demo-password")).unwrap();
-        assert!(hash.0.starts_with("$argon2id$"));
+        assert!(hash.expose_secret().starts_with("$argon2id$"));
         assert!(verify_password(
             &Password::new("demo-password"),
             Some(&hash)
@@ -83,7 +82,7 @@ mod tests {
         ));
         assert!(!verify_password(
             &Password::new("x"),
-            Some(&PasswordHash("not a hash".into()))
+            Some(&PasswordHash::new("not a hash".into()))
         ));
     }
 }

@@ -1,14 +1,13 @@
 //! Redeeming a refresh token (RFC 6749 §6) with rotation, retry leeway and
 //! reuse detection. See `docs/design/refresh-rotation.md`.
 
-use crate::app::Services;
 use crate::clients::Client;
-use crate::domain::now;
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
 use crate::store::rotation::is_retry;
-use crate::store::{RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer};
+use crate::store::{RefreshAttempt, RefreshTokenRecord, Sessions};
 
 /// What the server answers for any token it won't honour; the same text for
 /// unknown, revoked, reused and foreign tokens, so it tells an attacker nothing.
@@ -32,8 +31,8 @@ fn invalid() -> OAuthError {
 /// Redeems `value` for `client` with one conditional write; on refusal, tells
 /// expiry from reuse and ends a reused session.
 pub async fn redeem(
-    services: &Services,
-    tokens: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    tokens: &dyn Sessions,
     client: &Client,
     value: &RefreshTokenValue,
 ) -> Result<Redeemed, OAuthError> {
@@ -42,7 +41,7 @@ pub async fn redeem(
         return Err(invalid());
     }
     let policy = client.refresh_policy();
-    let key = services.signer.key().rotation_key();
+    let key = authority.signer.key().rotation_key();
     let successor = policy.rotate.then(|| token.successor(key));
     let attempt = RefreshAttempt {
         token: &token,
@@ -65,21 +64,21 @@ pub async fn redeem(
                 successor: successor.map(|s| s.value()),
             })
         }
-        None => Err(refused(services, tokens, &attempt).await?),
+        None => Err(refused(authority, tokens, &attempt).await?),
     }
 }
 
 /// After a refused write: reads the session once and decides what to answer.
 async fn refused(
-    services: &Services,
-    tokens: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    tokens: &dyn Sessions,
     attempt: &RefreshAttempt<'_>,
 ) -> Result<OAuthError, OAuthError> {
     let expired = |record: &RefreshTokenRecord| {
         tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
         OAuthError::InvalidGrant("The refresh token has expired.".into())
     };
-    match session_of(services, tokens, attempt.token).await? {
+    match session_of(authority, tokens, attempt.token).await? {
         None => Ok(invalid()),
         Some((record, Standing::Current)) => Ok(expired(&record)),
         // A retry inside the leeway was refused only for the session's lifetimes.
@@ -112,8 +111,8 @@ pub enum Standing {
 /// The session a token belongs to, by one consistent read, and its standing;
 /// `None` when the token opens no session.
 pub async fn session_of(
-    services: &Services,
-    sessions: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    sessions: &dyn Sessions,
     token: &RefreshToken,
 ) -> Result<Option<(RefreshTokenRecord, Standing)>, OAuthError> {
     let Some(record) = sessions.find_session(token).await? else {
@@ -121,7 +120,7 @@ pub async fn session_of(
     };
     let standing = if record.token_hash.matches(&token.hash) {
         Standing::Current
-    } else if is_ancestor(services, token, &record) {
+    } else if is_ancestor(authority, token, &record) {
         Standing::Ancestor
     } else {
         return Ok(None);
@@ -130,8 +129,8 @@ pub async fn session_of(
 }
 
 /// Whether `token` is an earlier generation of the record's current token.
-fn is_ancestor(services: &Services, token: &RefreshToken, record: &RefreshTokenRecord) -> bool {
-    let key = services.signer.key().rotation_key();
+fn is_ancestor(authority: &Authority, token: &RefreshToken, record: &RefreshTokenRecord) -> bool {
+    let key = authority.signer.key().rotation_key();
     let mut generation = token.clone();
     for _ in 0..MAX_ANCESTRY {
         let known = record.token_hash.matches(&generation.hash)

@@ -2,27 +2,36 @@
 
 use serde_json::{json, Value};
 
-use crate::app::Services;
 use crate::clients::Client;
-use crate::domain::now;
 use crate::domain::refresh::{session_of, Standing};
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
-use crate::http::params::Params;
 use crate::refresh_token;
-use crate::secret::RefreshTokenValue;
-use crate::store::{RefreshTokenRecord, RefreshTokenRedeemer};
+use crate::secret::{PresentedToken, RefreshTokenValue};
+use crate::store::{RefreshTokenRecord, Sessions};
+
+/// The body of a revocation request (RFC 7009 §2.1), parsed at the edge.
+#[derive(Debug)]
+pub struct RevocationRequest {
+    /// The token: a refresh token or an access token.
+    pub token: PresentedToken,
+    /// `token_type_hint`; optional, and an unknown hint is ignored, as §2.1 allows.
+    pub token_type_hint: Option<String>,
+}
+
+/// An introspection request (RFC 7662 §2.1) has the same two parameters.
+pub type IntrospectionRequest = RevocationRequest;
 
 /// RFC 7009 §2.1: revokes the session of a refresh token (current or an
 /// earlier generation). Access tokens are self-contained JWTs: revoking one is
 /// a no-op, and so is an unknown token (§2.2: 200 either way).
 pub async fn revoke(
-    services: &Services,
-    sessions: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    sessions: &dyn Sessions,
     client: &Client,
-    params: &Params,
+    request: &RevocationRequest,
 ) -> Result<(), OAuthError> {
-    let value = RefreshTokenValue::new(params.require("token")?);
-    check_hint(params)?;
+    let value = RefreshTokenValue::new(request.token.expose_secret());
     let Ok(token) = refresh_token::parse(&value) else {
         return Ok(());
     };
@@ -31,42 +40,36 @@ pub async fn revoke(
             "The token was not issued to this client.".into(),
         ));
     }
-    if let Some((record, _)) = session_of(services, sessions, &token).await? {
+    if let Some((record, _)) = session_of(authority, sessions, &token).await? {
         let ended = sessions.end_session(record.session()).await?;
         tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, ended, "refresh token revoked (RFC 7009)");
     }
     Ok(())
 }
 
-/// §2.1: `token_type_hint` is optional; unknown hints are ignored, as allowed.
-fn check_hint(params: &Params) -> Result<(), OAuthError> {
-    params.get("token_type_hint").map(|_| ())
-}
-
 /// RFC 7662 §2.2: whether a token is active, and what it is for. Only
 /// confidential clients may ask (§2.1).
 pub async fn introspect(
-    services: &Services,
-    sessions: &dyn RefreshTokenRedeemer,
+    authority: &Authority,
+    sessions: &dyn Sessions,
     client: &Client,
-    params: &Params,
+    request: &IntrospectionRequest,
 ) -> Result<Value, OAuthError> {
     if !client.is_confidential() {
         return Err(OAuthError::InvalidClient(
             "Introspection needs a confidential client.".into(),
         ));
     }
-    let value = params.require("token")?;
-    check_hint(params)?;
+    let value = request.token.expose_secret();
     if let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(value)) {
-        if let Some((record, Standing::Current)) = session_of(services, sessions, &token).await? {
-            if let Some(answer) = active_refresh_token(services, &record) {
+        if let Some((record, Standing::Current)) = session_of(authority, sessions, &token).await? {
+            if let Some(answer) = active_refresh_token(authority, &record) {
                 return Ok(answer);
             }
         }
         return Ok(json!({"active": false}));
     }
-    match services.signer.verify_access_token(value) {
+    match authority.signer.verify_access_token(value) {
         Ok(claims) => Ok(json!({
             "active": true,
             "token_type": "access_token",
@@ -83,8 +86,8 @@ pub async fn introspect(
 }
 
 /// The answer for a current refresh token, unless its session has expired.
-fn active_refresh_token(services: &Services, record: &RefreshTokenRecord) -> Option<Value> {
-    let policy = services
+fn active_refresh_token(authority: &Authority, record: &RefreshTokenRecord) -> Option<Value> {
+    let policy = authority
         .clients
         .get(record.client_id.as_str())?
         .refresh_policy();

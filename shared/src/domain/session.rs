@@ -3,17 +3,17 @@
 
 use crate::clients::Client;
 use crate::domain::random_hex;
-use crate::error::OAuthError;
+use crate::error::{Fault, OAuthError};
 use crate::ids::{CredentialId, DeviceName, Scope, UserId, OFFLINE_ACCESS};
 use crate::jwt::Profile;
 use crate::refresh_token;
 use crate::secret::RefreshTokenValue;
-use crate::store::{RefreshTokenIssuer, RefreshTokenRecord};
+use crate::store::{RefreshTokenRecord, Sessions};
 
 /// A new random credential id, `dcr_` and 32 hex digits.
 pub fn new_credential_id() -> Result<CredentialId, OAuthError> {
     CredentialId::parse(format!("dcr_{}", random_hex(16)?))
-        .map_err(|_| OAuthError::ServerError("credential id".into()))
+        .map_err(|_| Fault::Invariant("a new credential id did not parse").into())
 }
 
 /// The device of the session a grant starts, if it starts one: `offline_access`
@@ -43,14 +43,14 @@ pub struct NewSession<'a> {
 /// Writes the session's record (replacing any earlier one for the same app,
 /// user and device) and returns its first refresh token.
 pub async fn start(
-    tokens: &dyn RefreshTokenIssuer,
+    sessions: &dyn Sessions,
     client: &Client,
     session: NewSession<'_>,
     now: u64,
 ) -> Result<RefreshTokenValue, OAuthError> {
     let (value, token_hash) =
         refresh_token::mint(session.user_id, &client.client_id, session.device)
-            .map_err(|_| OAuthError::ServerError("random generator failed".into()))?;
+            .map_err(|_| Fault::Random)?;
     let policy = client.refresh_policy();
     let record = RefreshTokenRecord {
         user_id: session.user_id.clone(),
@@ -66,8 +66,8 @@ pub async fn start(
         expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
         profile: session.profile.clone(),
     };
-    make_room(tokens, client, &record, policy.max_sessions).await?;
-    tokens.put_refresh_token(&record).await?;
+    make_room(sessions, client, &record, policy.max_sessions).await?;
+    sessions.put_refresh_token(&record).await?;
     tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, "refresh token issued");
     Ok(value)
 }
@@ -75,12 +75,12 @@ pub async fn start(
 /// The session cap: with `max` sessions of this user and client on other
 /// devices, the least recently used ones are revoked to leave room for one more.
 async fn make_room(
-    tokens: &dyn RefreshTokenIssuer,
+    sessions: &dyn Sessions,
     client: &Client,
     new: &RefreshTokenRecord,
     max: usize,
 ) -> Result<(), OAuthError> {
-    let mut others: Vec<RefreshTokenRecord> = tokens
+    let mut others: Vec<RefreshTokenRecord> = sessions
         .client_sessions(&new.user_id, &client.client_id)
         .await?
         .into_iter()
@@ -92,7 +92,7 @@ async fn make_room(
     others.sort_by_key(|r| r.last_used_at);
     let excess = others.len() + 1 - max;
     for old in others.iter().take(excess) {
-        tokens.evict_session(old.session()).await?;
+        sessions.end_session(old.session()).await?;
         tracing::info!(credential_id = %old.credential_id, client_id = %client.client_id, "session cap reached: least recently used session revoked");
     }
     Ok(())

@@ -3,16 +3,82 @@
 
 use serde::Serialize;
 
-use crate::app::Services;
 use crate::clients::{Client, GrantType};
-use crate::domain::now;
+use crate::domain::code_grant::{exchange, CodeExchange};
 use crate::domain::refresh::redeem;
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
-use crate::http::params::Params;
 use crate::ids::{Scope, OPENID};
 use crate::jwt::{IdTokenRequest, Profile};
 use crate::secret::{Jwt, RefreshTokenValue};
-use crate::store::RefreshTokenRedeemer;
+use crate::store::{Codes, Sessions};
+
+/// A request to the token endpoint (RFC 6749 §3.2), parsed at the edge: one
+/// variant per grant, with the parameters that grant takes.
+#[derive(Debug)]
+pub enum TokenRequest {
+    /// §4.1.3: an authorization code for tokens.
+    AuthorizationCode(CodeExchange),
+    /// §6: a refresh token for new tokens, optionally with a narrower scope.
+    RefreshToken {
+        /// The presented refresh token.
+        refresh_token: RefreshTokenValue,
+        /// The requested scope, already parsed; `None` keeps the granted one.
+        scope: Option<Scope>,
+    },
+    /// §4.4: a confidential client's own access token.
+    ClientCredentials {
+        /// The requested scope; `None` means all the client's scopes.
+        scope: Option<Scope>,
+    },
+}
+
+impl TokenRequest {
+    /// The grant the request uses.
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            Self::AuthorizationCode(_) => GrantType::AuthorizationCode,
+            Self::RefreshToken { .. } => GrantType::RefreshToken,
+            Self::ClientCredentials { .. } => GrantType::ClientCredentials,
+        }
+    }
+}
+
+/// What the token endpoint's grants reach in the store.
+pub struct TokenStores<'a> {
+    /// Refresh-token sessions.
+    pub sessions: &'a dyn Sessions,
+    /// Authorization codes.
+    pub codes: &'a dyn Codes,
+}
+
+/// Runs a token request for an authenticated client.
+pub async fn token(
+    authority: &Authority,
+    stores: &TokenStores<'_>,
+    client: &Client,
+    request: TokenRequest,
+) -> Result<TokenResponse, OAuthError> {
+    match request {
+        TokenRequest::AuthorizationCode(code) => exchange(authority, stores, client, &code).await,
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => {
+            refresh_grant(
+                authority,
+                stores.sessions,
+                client,
+                &refresh_token,
+                scope.as_ref(),
+            )
+            .await
+        }
+        TokenRequest::ClientCredentials { scope } => {
+            client_credentials(authority, client, scope.as_ref())
+        }
+    }
+}
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -46,17 +112,15 @@ pub struct Subject<'a> {
 
 /// Mints the access token, and the id token when `openid` is in `scope`.
 pub fn mint_user_tokens(
-    services: &Services,
+    authority: &Authority,
     client: &Client,
     subject: &Subject<'_>,
     scope: &Scope,
 ) -> Result<(Jwt, u64, Option<Jwt>), OAuthError> {
     let now = now();
-    let sign_failed = |_| OAuthError::ServerError("token signing failed".into());
-    let signer = &services.signer;
-    let (access_token, expires_in) = signer
-        .mint_access_token(subject.sub, &client.client_id, scope, now)
-        .map_err(sign_failed)?;
+    let signer = &authority.signer;
+    let (access_token, expires_in) =
+        signer.mint_access_token(subject.sub, &client.client_id, scope, now)?;
     let id_token = if scope.contains(OPENID) {
         let request = IdTokenRequest {
             sub: subject.sub,
@@ -65,7 +129,7 @@ pub fn mint_user_tokens(
             scope,
             nonce: subject.nonce,
         };
-        Some(signer.mint_id_token(&request, now).map_err(sign_failed)?.0)
+        Some(signer.mint_id_token(&request, now)?.0)
     } else {
         None
     };
@@ -90,69 +154,58 @@ pub fn token_response(
 }
 
 /// A requested `scope` that must stay within `allowed` (RFC 6749 §3.3, §6).
-pub fn narrowed_scope(params: &Params, allowed: &Scope) -> Result<Scope, OAuthError> {
-    match params.get("scope")? {
+pub fn narrowed_scope(requested: Option<&Scope>, allowed: &Scope) -> Result<Scope, OAuthError> {
+    match requested {
         None => Ok(allowed.clone()),
-        Some(requested) => {
-            let requested =
-                Scope::parse(requested).map_err(|e| OAuthError::InvalidScope(e.0.into()))?;
-            if !requested.is_subset(allowed) {
-                return Err(OAuthError::InvalidScope(
-                    "The scope exceeds what was granted.".into(),
-                ));
-            }
-            Ok(requested)
-        }
+        Some(requested) if requested.is_subset(allowed) => Ok(requested.clone()),
+        Some(_) => Err(OAuthError::InvalidScope(
+            "The scope exceeds what was granted.".into(),
+        )),
     }
 }
 
 /// RFC 6749 §6: a refresh token for new tokens, and its successor when the
 /// client rotates.
-pub async fn refresh_grant(
-    services: &Services,
-    tokens: &dyn RefreshTokenRedeemer,
+async fn refresh_grant(
+    authority: &Authority,
+    sessions: &dyn Sessions,
     client: &Client,
-    params: &Params,
+    value: &RefreshTokenValue,
+    requested: Option<&Scope>,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.allows_grant(GrantType::RefreshToken) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use the refresh_token grant.".into(),
         ));
     }
-    let value = RefreshTokenValue::new(params.require("refresh_token")?);
-    // The requested scope is checked against the grant after the redeem, so
-    // parse it first: a malformed scope must not use up a rotation.
-    if let Some(requested) = params.get("scope")? {
-        Scope::parse(requested).map_err(|e| OAuthError::InvalidScope(e.0.into()))?;
-    }
-    let redeemed = redeem(services, tokens, client, &value).await?;
-    let scope = narrowed_scope(params, &redeemed.record.scope)?;
+    let redeemed = redeem(authority, sessions, client, value).await?;
+    let scope = narrowed_scope(requested, &redeemed.record.scope)?;
     let subject = Subject {
         sub: redeemed.record.user_id.as_str(),
         profile: &redeemed.record.profile,
         nonce: None,
     };
-    let minted = mint_user_tokens(services, client, &subject, &scope)?;
+    let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     Ok(token_response(minted, &scope, redeemed.successor))
 }
 
 /// RFC 6749 §4.4: a confidential client gets an access token for its own scopes.
-pub fn client_credentials(
-    services: &Services,
+fn client_credentials(
+    authority: &Authority,
     client: &Client,
-    params: &Params,
+    requested: Option<&Scope>,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.is_confidential() || !client.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use client_credentials.".into(),
         ));
     }
-    let scope = narrowed_scope(params, &client.allowed_scope())?;
+    let scope = narrowed_scope(requested, &client.allowed_scope())?;
     let sub = format!("{}@clients", client.client_id);
-    let (token, expires_in) = services
-        .signer
-        .mint_access_token(&sub, &client.client_id, &scope, now())
-        .map_err(|_| OAuthError::ServerError("token signing failed".into()))?;
+    let (token, expires_in) =
+        authority
+            .signer
+            .mint_access_token(&sub, &client.client_id, &scope, now())?;
     tracing::info!(client_id = %client.client_id, "client credentials granted");
     Ok(token_response((token, expires_in, None), &scope, None))
 }

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::password::hash_password;
 use crate::domain::random_hex;
-use crate::error::OAuthError;
+use crate::error::{Fault, OAuthError};
 use crate::ids::UserId;
 use crate::jwt::{AccessTokenClaims, Profile};
 use crate::secret::Password;
-use crate::store::{normalize_username, UserDirectory, UserRecord};
+use crate::store::{normalize_username, UserRecord, Users};
 
 /// The scope that lets a caller create users.
 pub const CREATE_SCOPE: &str = "create:users";
@@ -91,15 +91,24 @@ pub fn password_weakness(password: &str, email: &str) -> Option<&'static str> {
     }
 }
 
-/// Creates the user; `409 conflict` when the login name is taken.
+/// `POST /api/users`: a caller with `create:users` creates a user.
 pub async fn create(
-    users: &dyn UserDirectory,
+    users: &dyn Users,
     caller: &AccessTokenClaims,
     new: NewUser,
 ) -> Result<CreatedUser, OAuthError> {
     if !caller.has_scope(CREATE_SCOPE) {
         return Err(OAuthError::InsufficientScope(CREATE_SCOPE));
     }
+    let created = add(users, new).await?;
+    tracing::info!(user_id = %created.user_id, client_id = %caller.client_id, "user created");
+    Ok(created)
+}
+
+/// Adds a user after checking the email, the password rules and the name;
+/// `409 conflict` when the login name is taken. The one path every new user
+/// takes (the API, and the local server's `add-user` command).
+pub async fn add(users: &dyn Users, new: NewUser) -> Result<CreatedUser, OAuthError> {
     let email = normalize_username(&new.email);
     check_email(&email)?;
     if let Some(problem) = password_weakness(new.password.expose_secret(), &email) {
@@ -109,12 +118,10 @@ pub async fn create(
         return Err(OAuthError::InvalidRequest("name is too long.".into()));
     }
     let password = new.password;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| OAuthError::ServerError("password hashing did not finish".into()))??;
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
     let user = UserRecord {
         user_id: UserId::parse(format!("usr_{}", random_hex(12)?))
-            .map_err(|_| OAuthError::ServerError("user id".into()))?,
+            .map_err(|_| Fault::Invariant("a new user id did not parse"))?,
         username: email.clone(),
         password_hash,
         profile: Profile {
@@ -128,7 +135,6 @@ pub async fn create(
             "A user with this email already exists.".into(),
         ));
     }
-    tracing::info!(user_id = %user.user_id, client_id = %caller.client_id, "user created");
     Ok(CreatedUser {
         user_id: user.user_id.to_string(),
         email,

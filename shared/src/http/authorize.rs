@@ -3,58 +3,32 @@
 //! or a code (§4.1),
 //! and `GET /.well-known/jwks.json` publishes the public keys (RFC 7517).
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-use crate::app::Services;
+use crate::clients::ClientRegistry;
 use crate::domain::authorize::{
-    locate_callback, parse_request, AuthorizationRequest, Callback, ResponseType,
+    locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, ResponseType,
 };
 use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
 use crate::domain::{code_grant, discovery};
 use crate::domain::{now, random_hex};
-use crate::error::OAuthError;
+use crate::error::{Fault, OAuthError};
+use crate::http::extract::Form;
+use crate::http::finish_api_router;
 use crate::http::html::{error_page, login_page, page, LoginPage};
-use crate::http::params::{BodyKind, Params};
+use crate::http::params::Params;
+use crate::http::requests::{authorization_params, AuthorizationRead};
 use crate::http::route_table::{Method, Route, RouteTable};
-use crate::http::{finish_api_router, read_params};
 use crate::secret::Password;
-use crate::store::{AuthorizationCodes, RefreshTokenIssuer, Store, UserDirectory};
+
+pub use crate::http::state::AuthorizeState;
 
 /// The cookie that binds a login form to the browser that loaded it.
 const FORM_COOKIE: &str = "oa_login";
-
-/// What the authorize handlers need.
-#[derive(Clone)]
-pub struct AuthorizeState {
-    /// Signer, clients and settings.
-    pub services: Arc<Services>,
-    /// The user directory.
-    pub users: Arc<dyn UserDirectory>,
-    /// Where new refresh-token records are written.
-    pub tokens: Arc<dyn RefreshTokenIssuer>,
-    /// Where authorization codes are stored.
-    pub codes: Arc<dyn AuthorizationCodes>,
-}
-
-impl AuthorizeState {
-    /// The state over one store.
-    pub fn new(services: Arc<Services>, store: Arc<dyn Store>) -> Self {
-        Self {
-            services,
-            users: store.clone(),
-            tokens: store.clone(),
-            codes: store,
-        }
-    }
-}
 
 /// The authorize function's router, as it runs on Lambda.
 pub fn router(state: AuthorizeState) -> Router {
@@ -81,7 +55,7 @@ pub fn route_list() -> Vec<Route> {
 
 /// `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
 async fn discovery(State(state): State<AuthorizeState>) -> Response {
-    let mut response = axum::Json(discovery::document(&state.services)).into_response();
+    let mut response = axum::Json(discovery::document(&state.services.authority)).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
@@ -90,7 +64,7 @@ async fn discovery(State(state): State<AuthorizeState>) -> Response {
 }
 
 async fn jwks(State(state): State<AuthorizeState>) -> Response {
-    let mut response = axum::Json(state.services.signer.jwks()).into_response();
+    let mut response = axum::Json(state.services.authority.signer.jwks()).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
@@ -108,53 +82,82 @@ fn redirect(location: &str) -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(_) => error_page(&OAuthError::ServerError(
-            "redirect location is not a valid header".into(),
-        )),
+        Err(_) => error_page(&OAuthError::ServerError(Fault::Invariant(
+            "a redirect location is not a valid header",
+        ))),
+    }
+}
+
+/// Reads and validates an authorization request: a bad client or callback
+/// is shown on a page (RFC 6749 §4.1.2.1), anything else is redirected to
+/// the callback.
+fn authorization_request<'a>(
+    params: &Params,
+    clients: &'a ClientRegistry,
+) -> Result<(Callback<'a>, AuthorizationRequest), Refusal> {
+    let (read, unread) = match authorization_params(params) {
+        AuthorizationRead::Unreadable(err) => return Err(Refusal::Page(err)),
+        AuthorizationRead::Read(read) => (read, None),
+        AuthorizationRead::Partial(read, err) => (read, Some(err)),
+    };
+    let callback = locate_callback(&read, clients).map_err(Refusal::Page)?;
+    if let Some(err) = unread {
+        let response_type = read.response_type.as_deref();
+        let error = RedirectError::to_callback(&callback, response_type, read.state.clone(), err);
+        return Err(Refusal::Redirect(Box::new(error)));
+    }
+    let request = parse_request(&read, &callback).map_err(|e| Refusal::Redirect(Box::new(e)))?;
+    Ok((callback, request))
+}
+
+/// How a browser request to `/authorize` is refused: on an error page when
+/// the client or callback is bad, by a redirect to the callback otherwise
+/// (RFC 6749 §4.1.2.1, §4.2.2.1).
+enum Refusal {
+    /// An HTML error page; nothing is sent to the client.
+    Page(OAuthError),
+    /// `error`, `error_description` and `state` sent to the validated callback.
+    Redirect(Box<RedirectError>),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page(err) => error_page(&err),
+            Self::Redirect(err) => redirect(&err.location()),
+        }
     }
 }
 
 /// `GET /authorize`: validate, then show the login page.
-async fn show_login(State(state): State<AuthorizeState>, uri: Uri, headers: HeaderMap) -> Response {
-    let params = match Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes()) {
-        Ok(params) => params,
-        Err(err) => return error_page(&err),
+async fn show_login(
+    State(state): State<AuthorizeState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let params = Params::from_urlencoded(query).map_err(|err| error_page(&err))?;
+    let (callback, request) = authorization_request(&params, &state.services.authority.clients)
+        .map_err(IntoResponse::into_response)?;
+    let fresh = Retry {
+        message: None,
+        username: "",
+        status: StatusCode::OK,
     };
-    let callback = match locate_callback(&params, &state.services.clients) {
-        Ok(callback) => callback,
-        Err(err) => return error_page(&err),
-    };
-    match parse_request(&params, &callback) {
-        Ok(request) => {
-            let fresh = Retry {
-                message: None,
-                username: "",
-                status: StatusCode::OK,
-            };
-            render_login(&state, &callback, &request, &headers, &fresh)
-        }
-        Err(err) => redirect(&err.location()),
-    }
+    Ok(render_login(&state, &callback, &request, &headers, &fresh))
 }
 
 /// `POST /authorize`: check the form, sign in, issue, redirect.
+#[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
 async fn submit_login(
     State(state): State<AuthorizeState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let params = match read_params(&headers, body, &[BodyKind::Form]) {
-        Ok(params) => params,
-        Err(err) => return error_page(&err),
-    };
-    let callback = match locate_callback(&params, &state.services.clients) {
-        Ok(callback) => callback,
-        Err(err) => return error_page(&err),
-    };
-    let request = match parse_request(&params, &callback) {
-        Ok(request) => request,
-        Err(err) => return redirect(&err.location()),
-    };
+    body: Result<Form, OAuthError>,
+) -> Result<Response, Response> {
+    let Form(params) = body.map_err(|err| error_page(&err))?;
+    let (callback, request) = authorization_request(&params, &state.services.authority.clients)
+        .map_err(IntoResponse::into_response)?;
+    tracing::Span::current().record("client_id", callback.client.client_id.as_str());
     let username = params.get("username").ok().flatten().unwrap_or_default();
     let again = |message: &str, status| {
         let retry = Retry {
@@ -169,35 +172,39 @@ async fn submit_login(
             FormError::Expired => "The sign-in form expired. Please sign in again.",
             FormError::Invalid => "The sign-in form could not be verified. Please sign in again.",
         };
-        return again(message, StatusCode::BAD_REQUEST);
+        return Err(again(message, StatusCode::BAD_REQUEST));
     }
     let (Ok(Some(username)), Ok(Some(password))) = (params.get("username"), params.get("password"))
     else {
-        return again("Enter your email and password.", StatusCode::BAD_REQUEST);
+        return Err(again(
+            "Enter your email and password.",
+            StatusCode::BAD_REQUEST,
+        ));
     };
-    let user = match sign_in(state.users.as_ref(), username, Password::new(password)).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return again("Wrong email or password.", StatusCode::UNAUTHORIZED),
-        Err(err) => return error_page(&err),
-    };
+    let user = sign_in(state.users.as_ref(), username, Password::new(password))
+        .await
+        .map_err(|err| error_page(&err))?
+        .ok_or_else(|| again("Wrong email or password.", StatusCode::UNAUTHORIZED))?;
     let location = match request.response_type {
         ResponseType::Code => {
             code_grant::issue(state.codes.as_ref(), callback.client, &user, &request).await
         }
-        ResponseType::Token => grant(
-            &state.services,
-            state.tokens.as_ref(),
-            callback.client,
-            &user,
-            &request,
-        )
-        .await
-        .map(|granted| granted.location(&request)),
+        ResponseType::Token => {
+            let authority = &state.services.authority;
+            grant(
+                authority,
+                state.sessions.as_ref(),
+                callback.client,
+                &user,
+                &request,
+            )
+            .await
+            .map(|granted| granted.location(&request))
+        }
     };
-    match location {
-        Ok(location) => redirect(&location),
-        Err(err) => error_page(&err),
-    }
+    location
+        .map(|location| redirect(&location))
+        .map_err(|err| error_page(&err))
 }
 
 /// The form cookie's value, when the browser sent a well-formed one.
@@ -226,7 +233,7 @@ fn check_form_token(
         .flatten()
         .ok_or(FormError::Invalid)?;
     login_form::verify(
-        state.services.signer.key().form_key(),
+        state.services.authority.signer.key().form_key(),
         &binding,
         &request.canonical(),
         token,
@@ -258,7 +265,7 @@ fn render_login(
     };
     let ttl = state.services.login_form_ttl;
     let form_token = login_form::issue(
-        state.services.signer.key().form_key(),
+        state.services.authority.signer.key().form_key(),
         &binding,
         &request.canonical(),
         now(),

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::clients::{Client, ClientRegistry};
+use crate::error::OAuthError;
 use crate::http::header_text;
 use crate::http::params::Params;
 
@@ -25,8 +26,20 @@ pub fn body_client<'a>(clients: &'a ClientRegistry, params: &Params) -> Option<&
         .and_then(|id| clients.get(id))
 }
 
+/// The answer of a handler whose errors must reach a browser page too: the
+/// result, with CORS for the client the body names.
+pub fn answer<T: IntoResponse>(
+    headers: &HeaderMap,
+    client: Option<&Client>,
+    result: Result<T, OAuthError>,
+) -> Response {
+    let mut response = result.into_response();
+    apply(&mut response, headers, client);
+    response
+}
+
 /// Adds `Access-Control-Allow-Origin` when the request's origin is one of the client's.
-pub fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) {
+fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) {
     response
         .headers_mut()
         .append(header::VARY, HeaderValue::from_static("Origin"));

@@ -2,51 +2,23 @@
 //! `POST /oauth/token` (RFC 6749 §3.2) with the code, refresh token and
 //! client credentials grants.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Router;
 
-use crate::app::Services;
-use crate::domain::client_auth::{authenticate, presented_client, required_client};
-use crate::domain::code_grant::{exchange, CodeStores};
-use crate::domain::delegation::delegate;
-use crate::domain::discovery::TOKEN_GRANTS;
-use crate::domain::token::{client_credentials, refresh_grant};
+use crate::domain::client_auth::authenticate;
+use crate::domain::delegation::{delegate, DelegationResponse};
+use crate::domain::token::{token, TokenResponse, TokenStores};
 use crate::error::OAuthError;
-use crate::http::params::BodyKind;
+use crate::http::client_auth::{presented_client, required_client};
+use crate::http::extract::{FormOrJson, NoStore};
+use crate::http::params::Params;
+use crate::http::requests::{delegation_request, token_grant, token_request};
 use crate::http::route_table::{Method, Route, RouteTable};
-use crate::http::{authorization, cors, finish_api_router, json_no_store, read_params};
-use crate::store::{AuthorizationCodes, RefreshTokenIssuer, RefreshTokenRedeemer, Store};
+use crate::http::{authorization, cors, finish_api_router};
 
-/// What the delegation handlers need.
-#[derive(Clone)]
-pub struct DelegationState {
-    /// Signer, clients and settings.
-    pub services: Arc<Services>,
-    /// Where refresh tokens are checked.
-    pub tokens: Arc<dyn RefreshTokenRedeemer>,
-    /// Where the code grant starts sessions.
-    pub issuer: Arc<dyn RefreshTokenIssuer>,
-    /// Where authorization codes are used up.
-    pub codes: Arc<dyn AuthorizationCodes>,
-}
-
-impl DelegationState {
-    /// The state over one store.
-    pub fn new(services: Arc<Services>, store: Arc<dyn Store>) -> Self {
-        Self {
-            services,
-            tokens: store.clone(),
-            issuer: store.clone(),
-            codes: store,
-        }
-    }
-}
+pub use crate::http::state::DelegationState;
 
 /// The delegation function's router, as it runs on Lambda.
 pub fn router(state: DelegationState) -> Router {
@@ -62,7 +34,7 @@ fn table() -> RouteTable<DelegationState> {
     RouteTable::default()
         .add(Method::Post, "/delegation", delegation)
         .add(Method::Options, "/delegation", preflight)
-        .add(Method::Post, "/oauth/token", token)
+        .add(Method::Post, "/oauth/token", token_endpoint)
         .add(Method::Options, "/oauth/token", preflight)
 }
 
@@ -72,76 +44,68 @@ pub fn route_list() -> Vec<Route> {
 }
 
 async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> Response {
-    cors::preflight(&headers, &state.services.clients)
+    cors::preflight(&headers, &state.services.authority.clients)
 }
 
 /// `POST /delegation`: JSON or form body, CORS for the client's web origins.
 async fn delegation(
     State(state): State<DelegationState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    FormOrJson(params): FormOrJson,
 ) -> Response {
-    let params = match read_params(&headers, body, &[BodyKind::Form, BodyKind::Json]) {
-        Ok(params) => params,
-        Err(err) => return err.into_response(),
-    };
-    let clients = &state.services.clients;
-    let cors_client = cors::body_client(&state.services.clients, &params);
-    let result = async {
-        let presented = presented_client(authorization(&headers)?, &params)?;
-        let client = authenticate(clients, &presented)?;
-        delegate(&state.services, state.tokens.as_ref(), client, &params).await
-    }
-    .await;
-    let mut response = match result {
-        Ok(answer) => json_no_store(StatusCode::OK, &answer),
-        Err(err) => err.into_response(),
-    };
-    cors::apply(&mut response, &headers, cors_client);
-    response
+    let client = cors::body_client(&state.services.authority.clients, &params);
+    cors::answer(
+        &headers,
+        client,
+        run_delegation(&state, &headers, &params).await,
+    )
+}
+
+#[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
+async fn run_delegation(
+    state: &DelegationState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<NoStore<DelegationResponse>, OAuthError> {
+    let authority = &state.services.authority;
+    let presented = presented_client(authorization(headers)?, params)?;
+    let client = authenticate(&authority.clients, &presented)?;
+    tracing::Span::current().record("client_id", client.client_id.as_str());
+    let request = delegation_request(params)?;
+    delegate(authority, state.sessions.as_ref(), client, &request)
+        .await
+        .map(NoStore)
 }
 
 /// `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then run the grant.
-async fn token(
+async fn token_endpoint(
     State(state): State<DelegationState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    FormOrJson(params): FormOrJson,
 ) -> Response {
-    let params = match read_params(&headers, body, &[BodyKind::Form, BodyKind::Json]) {
-        Ok(params) => params,
-        Err(err) => return err.into_response(),
+    let client = cors::body_client(&state.services.authority.clients, &params);
+    cors::answer(&headers, client, run_token(&state, &headers, &params).await)
+}
+
+#[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty, grant_type = tracing::field::Empty))]
+async fn run_token(
+    state: &DelegationState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<NoStore<TokenResponse>, OAuthError> {
+    let authority = &state.services.authority;
+    let grant = token_grant(params)?;
+    let presented = required_client(authorization(headers)?, params)?;
+    let client = authenticate(&authority.clients, &presented)?;
+    let span = tracing::Span::current();
+    span.record("client_id", client.client_id.as_str());
+    span.record("grant_type", tracing::field::debug(grant));
+    let request = token_request(grant, params)?;
+    let stores = TokenStores {
+        sessions: state.sessions.as_ref(),
+        codes: state.codes.as_ref(),
     };
-    let cors_client = cors::body_client(&state.services.clients, &params);
-    let result = async {
-        let grant = params.require("grant_type")?;
-        if !TOKEN_GRANTS.contains(&grant) {
-            return Err(OAuthError::UnsupportedGrantType(
-                "This grant type is not supported.".into(),
-            ));
-        }
-        let presented = required_client(authorization(&headers)?, &params)?;
-        let client = authenticate(&state.services.clients, &presented)?;
-        let services = &state.services;
-        match grant {
-            "authorization_code" => {
-                let stores = CodeStores {
-                    codes: state.codes.as_ref(),
-                    issuer: state.issuer.as_ref(),
-                    sessions: state.tokens.as_ref(),
-                };
-                exchange(services, &stores, client, &params).await
-            }
-            "refresh_token" => {
-                refresh_grant(services, state.tokens.as_ref(), client, &params).await
-            }
-            _ => client_credentials(services, client, &params),
-        }
-    }
-    .await;
-    let mut response = match result {
-        Ok(answer) => json_no_store(StatusCode::OK, &answer),
-        Err(err) => err.into_response(),
-    };
-    cors::apply(&mut response, &headers, cors_client);
-    response
+    token(authority, &stores, client, request)
+        .await
+        .map(NoStore)
 }

@@ -1,46 +1,33 @@
 //! The HTTP edge: request parsing, pages and one router per function. The
 //! same routers run on Lambda (`lambda_http::run`) and in the local server.
+//! The edge parses each request once into the typed value the domain takes
+//! (`requests`, `client_auth`, `extract`); the domain never imports it.
 
+mod api;
 pub mod authorize;
+pub mod client_auth;
 mod cors;
 pub mod delegation;
+pub mod extract;
 pub mod html;
-mod management;
 pub mod params;
+pub mod requests;
 pub mod revoke;
 pub mod route_table;
+mod state;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Router;
-use serde::Serialize;
 
 use crate::error::OAuthError;
-use crate::http::params::{BodyKind, Params};
 
 /// The largest request body accepted, well under API Gateway's limits.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The body's parameters, if its `Content-Type` is one of `accepted`;
-/// `413` when it is too large, `400` when it can't be read or parsed.
-pub fn read_params(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    accepted: &[BodyKind],
-) -> Result<Params, OAuthError> {
-    let body = read_body(body)?;
-    let kind = BodyKind::from_content_type(header_text(headers, header::CONTENT_TYPE))?;
-    if !accepted.contains(&kind) {
-        return Err(OAuthError::InvalidRequest(
-            "This endpoint takes a form-encoded body.".into(),
-        ));
-    }
-    Params::from_body(kind, &body)
-}
-
+/// The body, or `413` when it is too large and `400` when it can't be read.
 pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, OAuthError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -67,18 +54,6 @@ pub fn authorization(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
         ));
     }
     Ok(first.and_then(|v| v.to_str().ok()))
-}
-
-/// A JSON answer that must not be cached (RFC 6749 §5.1).
-pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let mut response = (status, axum::Json(value)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-        .headers_mut()
-        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
 }
 
 /// Adds the body limit and JSON answers for unknown routes and methods.

@@ -130,7 +130,7 @@ fn shown(name: &str) -> String {
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component strictly.
-fn decode_component(input: &[u8]) -> Result<String, OAuthError> {
+pub(crate) fn decode_component(input: &[u8]) -> Result<String, OAuthError> {
     let bad = || {
         OAuthError::InvalidRequest("The request holds invalid percent-encoding or UTF-8.".into())
     };

@@ -48,7 +48,7 @@ pub struct CodeRecord {
 
 /// Storing and using up codes.
 #[async_trait]
-pub trait AuthorizationCodes: Send + Sync {
+pub trait Codes: Send + Sync {
     /// Stores a new code.
     async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
     /// In one conditional write: marks the code used if it exists, is unused

@@ -1,6 +1,6 @@
 //! The DynamoDB store. One table: partition key `pk` (the user id), sort key
 //! `sk` (`rt#<client_id>#<device>`). Users of the built-in directory live in
-//! the same table under `pk = username#<login>`, `sk = user`.
+//! the same table under `pk = username#<login>`, `sk = login`.
 //! See `docs/design/table-layout.md`. Item conversion stays in this module.
 
 mod codes;
@@ -14,18 +14,13 @@ pub use setup::{
     ATTEMPT_TIMEOUT, CALL_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, MAX_CALLS_PER_REQUEST,
 };
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
-use super::{
-    device_sort_key, RefreshTokenIssuer, RefreshTokenRecord, SessionRef, StoreError,
-    DEVICE_KEY_PREFIX,
-};
-use crate::ids::{ClientId, CredentialId, UserId};
+use super::{device_sort_key, StoreError};
+use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
-use items::record_to_item;
 
 /// Where the table is and how to reach it.
 #[derive(Debug, Clone)]
@@ -150,25 +145,5 @@ impl DynamoStore {
         let key = Self::key(user_id.to_string(), record_sk);
         let id = AttributeValue::S(id.to_string());
         self.delete_if(key, "credential_id = :v", id).await
-    }
-}
-
-#[async_trait]
-impl RefreshTokenIssuer for DynamoStore {
-    async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
-        self.put(record_to_item(record)).await
-    }
-
-    async fn client_sessions(
-        &self,
-        user_id: &UserId,
-        client_id: &ClientId,
-    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
-        let prefix = format!("{DEVICE_KEY_PREFIX}{client_id}#");
-        Ok(self.query_records(user_id, &prefix).await?.0)
-    }
-
-    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
-        super::RefreshTokenRedeemer::end_session(self, session).await
     }
 }

@@ -7,9 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    device_sort_key, normalize_username, rotation, AuthorizationCodes, CodeRecord,
-    DeviceCredentials, RefreshAttempt, RefreshTokenIssuer, RefreshTokenRecord,
-    RefreshTokenRedeemer, SessionRef, StoreError, UserDirectory, UserRecord,
+    device_sort_key, normalize_username, rotation, CodeRecord, Codes, Credentials, RefreshAttempt,
+    RefreshTokenRecord, SessionRef, Sessions, StoreError, UserRecord, Users,
 };
 use crate::ids::{ClientId, CredentialId, UserId};
 use crate::refresh_token::{RefreshToken, TokenHash};
@@ -75,16 +74,11 @@ impl MemoryStore {
 }
 
 #[async_trait]
-impl UserDirectory for MemoryStore {
+impl Users for MemoryStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(lock(&self.users)?
             .get(&normalize_username(username))
             .cloned())
-    }
-
-    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        lock(&self.users)?.insert(normalize_username(&user.username), user.clone());
-        Ok(())
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
@@ -99,7 +93,7 @@ impl UserDirectory for MemoryStore {
 }
 
 #[async_trait]
-impl RefreshTokenIssuer for MemoryStore {
+impl Sessions for MemoryStore {
     async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
         let key = (
             record.user_id.clone(),
@@ -121,13 +115,6 @@ impl RefreshTokenIssuer for MemoryStore {
             .collect())
     }
 
-    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError> {
-        self.end_session(session).await
-    }
-}
-
-#[async_trait]
-impl RefreshTokenRedeemer for MemoryStore {
     async fn refresh(
         &self,
         attempt: &RefreshAttempt<'_>,
@@ -166,7 +153,7 @@ impl RefreshTokenRedeemer for MemoryStore {
 }
 
 #[async_trait]
-impl DeviceCredentials for MemoryStore {
+impl Credentials for MemoryStore {
     async fn list_credentials(
         &self,
         user_id: &UserId,
@@ -225,7 +212,7 @@ impl DeviceCredentials for MemoryStore {
 }
 
 #[async_trait]
-impl AuthorizationCodes for MemoryStore {
+impl Codes for MemoryStore {
     async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError> {
         lock(&self.codes)?.insert(*code.code_hash.as_bytes(), code.clone());
         Ok(())

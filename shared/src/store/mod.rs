@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod dynamodb;
+#[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 pub mod rotation;
 
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
-pub use codes::{AuthorizationCodes, CodeGrant, CodeRecord};
+pub use codes::{CodeGrant, CodeRecord, Codes};
 pub use rotation::RefreshAttempt;
 
 /// A failure to reach or read the store. It never holds token values or hashes.
@@ -104,9 +105,22 @@ pub struct UserRecord {
     pub profile: Profile,
 }
 
-/// An argon2id PHC string. Its `Debug` is redacted; `==` is constant-time.
+/// An argon2id PHC string. Its `Debug` is redacted; `==` is constant-time;
+/// the value is read only through `expose_secret`.
 #[derive(Clone)]
-pub struct PasswordHash(pub String);
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Wraps a PHC string.
+    pub fn new(phc: String) -> Self {
+        Self(phc)
+    }
+
+    /// The PHC string, to verify against or to store.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
 
 impl PartialEq for PasswordHash {
     fn eq(&self, other: &Self) -> bool {
@@ -127,20 +141,19 @@ pub fn normalize_username(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
-/// The user directory, as the authorize function reads it.
+/// The user directory: users by login name.
 #[async_trait]
-pub trait UserDirectory: Send + Sync {
+pub trait Users: Send + Sync {
     /// Finds a user by login name (normalized by the store).
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
-    /// Creates or replaces a user: its profile under its id, and its login name.
-    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
     /// Creates a user unless the login name is taken; `false` when it is.
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
 }
 
-/// Writing new refresh tokens (authorize function).
+/// Refresh-token sessions, one per app, user and device: started at sign-in,
+/// refreshed by one conditional write, ended by revocation, reuse or the cap.
 #[async_trait]
-pub trait RefreshTokenIssuer: Send + Sync {
+pub trait Sessions: Send + Sync {
     /// Writes the record, replacing any earlier record of the same user and
     /// device key, so the earlier token stops working.
     async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError>;
@@ -150,13 +163,6 @@ pub trait RefreshTokenIssuer: Send + Sync {
         user_id: &UserId,
         client_id: &ClientId,
     ) -> Result<Vec<RefreshTokenRecord>, StoreError>;
-    /// Deletes a session if it still has its credential id (cap eviction).
-    async fn evict_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError>;
-}
-
-/// Redeeming refresh tokens (delegation function).
-#[async_trait]
-pub trait RefreshTokenRedeemer: Send + Sync {
     /// The refresh, in one conditional write (`rotation::condition_holds`,
     /// then `rotation::apply`). Returns the updated record, or `None` when the
     /// condition fails or there is no record.
@@ -170,13 +176,14 @@ pub trait RefreshTokenRedeemer: Send + Sync {
         &self,
         token: &RefreshToken,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
-    /// Deletes the record if it still has this credential id.
+    /// Deletes the record if it still has this credential id (revocation,
+    /// reuse, cap eviction).
     async fn end_session(&self, session: SessionRef<'_>) -> Result<bool, StoreError>;
 }
 
-/// Listing and revoking a user's credentials (revoke function).
+/// A user's credentials, as the management API lists and revokes them.
 #[async_trait]
-pub trait DeviceCredentials: Send + Sync {
+pub trait Credentials: Send + Sync {
     /// All refresh-token records of a user, by strongly consistent reads;
     /// `None` when the user does not exist.
     async fn list_credentials(
@@ -201,16 +208,6 @@ pub trait DeviceCredentials: Send + Sync {
 }
 
 /// Everything a store offers; both implementations pass the same contract tests.
-pub trait Store:
-    UserDirectory + RefreshTokenIssuer + RefreshTokenRedeemer + DeviceCredentials + AuthorizationCodes
-{
-}
+pub trait Store: Users + Sessions + Credentials + Codes {}
 
-impl<T> Store for T where
-    T: UserDirectory
-        + RefreshTokenIssuer
-        + RefreshTokenRedeemer
-        + DeviceCredentials
-        + AuthorizationCodes
-{
-}
+impl<T> Store for T where T: Users + Sessions + Credentials + Codes {}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use shared::store::UserDirectory;
+use shared::store::Users;
 
 use crate::dynalite::fresh_table;
 use crate::faults::proxy::FaultProxy;
@@ -29,7 +29,7 @@ impl Counted {
             .await
             .unwrap()
             .unwrap();
-        direct.put_user(&ana).await.unwrap();
+        assert!(direct.create_user(&ana).await.unwrap());
         let proxy = FaultProxy::start(table.endpoint_url.as_deref().unwrap()).await;
         let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
         Self { router, proxy }

@@ -174,6 +174,14 @@ async fn a_user_added_to_the_directory_can_sign_in() {
             .await
             .is_err()
     );
+    let nine = add_user(store, "nine@example.com", None, Password::new("abcdefg-9"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nine.contains("at least 10 characters"),
+        "the API's rule, not a weaker one: {nine}"
+    );
     assert!(add_user(
         store,
         "not-an-email",
@@ -188,6 +196,6 @@ async fn a_user_added_to_the_directory_can_sign_in() {
         .await;
     assert_eq!(response.status(), 302);
     let (_, fragment) = TestApp::redirect_fragment(&response);
-    let listed = app.list(id.as_str(), &fragment["access_token"]).await;
+    let listed = app.list(&id, &fragment["access_token"]).await;
     assert_eq!(listed[0]["device_name"], "desk");
 }

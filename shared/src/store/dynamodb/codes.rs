@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use super::items::Item;
 use super::{conditional, DynamoStore};
 use crate::refresh_token::TokenHash;
-use crate::store::{AuthorizationCodes, CodeRecord, StoreError};
+use crate::store::{CodeRecord, Codes, StoreError};
 
 const CODE_SK: &str = "code";
 
@@ -46,7 +46,7 @@ fn code_from_item(hash: &TokenHash, item: &Item) -> Result<CodeRecord, StoreErro
 }
 
 #[async_trait]
-impl AuthorizationCodes for DynamoStore {
+impl Codes for DynamoStore {
     async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError> {
         let grant = serde_json::to_string(&code.grant).map_err(|_| StoreError::Corrupt("grant"))?;
         let mut item = Item::from(code_key(&code.code_hash));

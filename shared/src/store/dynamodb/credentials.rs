@@ -8,7 +8,7 @@ use super::{unavailable, DynamoStore};
 use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
 use crate::store::{
-    device_sort_key, DeviceCredentials, RefreshTokenRecord, StoreError, DEVICE_KEY_PREFIX,
+    device_sort_key, Credentials, RefreshTokenRecord, StoreError, DEVICE_KEY_PREFIX,
 };
 
 /// The index from `credential_id` to the record's keys (KEYS_ONLY, so a
@@ -54,7 +54,7 @@ impl DynamoStore {
 }
 
 #[async_trait]
-impl DeviceCredentials for DynamoStore {
+impl Credentials for DynamoStore {
     async fn list_credentials(
         &self,
         user_id: &UserId,

@@ -180,7 +180,10 @@ pub fn user_to_item(user: &UserRecord) -> Item {
         ("kind".into(), s("login")),
         ("user_id".into(), s(user.user_id.as_str())),
         ("username".into(), s(&user.username)),
-        ("password_hash".into(), s(&user.password_hash.0)),
+        (
+            "password_hash".into(),
+            s(user.password_hash.expose_secret()),
+        ),
     ]);
     put_profile(&mut item, &user.profile);
     item
@@ -192,7 +195,7 @@ pub fn user_from_item(item: &Item) -> Result<UserRecord, StoreError> {
         user_id: UserId::parse(get_s(item, "user_id")?.to_owned())
             .map_err(|_| StoreError::Corrupt("user_id"))?,
         username: get_s(item, "username")?.to_owned(),
-        password_hash: PasswordHash(get_s(item, "password_hash")?.to_owned()),
+        password_hash: PasswordHash::new(get_s(item, "password_hash")?.to_owned()),
         profile: get_profile(item),
     })
 }

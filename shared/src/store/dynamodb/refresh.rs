@@ -4,12 +4,13 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::items::{b, record_from_item, slot_name};
+use super::items::{b, record_from_item, record_to_item, slot_name};
 use super::{conditional, DynamoStore};
+use crate::ids::{ClientId, UserId};
 use crate::refresh_token::RefreshToken;
 use crate::store::{
-    device_sort_key, RefreshAttempt, RefreshTokenRecord, RefreshTokenRedeemer, SessionRef,
-    StoreError,
+    device_sort_key, RefreshAttempt, RefreshTokenRecord, SessionRef, Sessions, StoreError,
+    DEVICE_KEY_PREFIX,
 };
 
 /// Both lifetimes, as a condition.
@@ -20,7 +21,20 @@ fn n(value: u64) -> AttributeValue {
 }
 
 #[async_trait]
-impl RefreshTokenRedeemer for DynamoStore {
+impl Sessions for DynamoStore {
+    async fn put_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        self.put(record_to_item(record)).await
+    }
+
+    async fn client_sessions(
+        &self,
+        user_id: &UserId,
+        client_id: &ClientId,
+    ) -> Result<Vec<RefreshTokenRecord>, StoreError> {
+        let prefix = format!("{DEVICE_KEY_PREFIX}{client_id}#");
+        Ok(self.query_records(user_id, &prefix).await?.0)
+    }
+
     async fn refresh(
         &self,
         attempt: &RefreshAttempt<'_>,

@@ -8,7 +8,10 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 
-use super::{unavailable, DynamoSettings, DynamoStore};
+#[cfg(feature = "test-support")]
+use super::unavailable;
+use super::{DynamoSettings, DynamoStore};
+#[cfg(feature = "test-support")]
 use crate::store::StoreError;
 
 /// The time budget of one DynamoDB call, retries and back-off included. A
@@ -69,6 +72,7 @@ impl DynamoStore {
     }
 
     /// Creates the table if it does not exist (local runs and tests).
+    #[cfg(feature = "test-support")]
     pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{
             AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
@@ -115,15 +119,39 @@ impl DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(err)
                 if err
                     .as_service_error()
-                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(unavailable(err)),
+                    .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+            Err(err) => return Err(unavailable(err)),
         }
+        self.wait_until_active().await
+    }
+
+    /// Polls until the table is `ACTIVE`: a new table takes writes only then.
+    /// (The SDK's waiter polls every 20 s at first; a local table is ready in
+    /// well under a second.)
+    #[cfg(feature = "test-support")]
+    async fn wait_until_active(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::TableStatus;
+        for _ in 0..200 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let status = described.table.and_then(|t| t.table_status);
+            if status == Some(TableStatus::Active) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(StoreError::Unavailable(format!(
+            "table {} did not become ACTIVE within 10 s",
+            self.table
+        )))
     }
 }

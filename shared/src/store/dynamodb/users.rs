@@ -6,10 +6,10 @@ use async_trait::async_trait;
 
 use super::items::{self, user_from_item, user_to_item};
 use super::{conditional, unavailable, DynamoStore};
-use crate::store::{normalize_username, StoreError, UserDirectory, UserRecord};
+use crate::store::{normalize_username, StoreError, UserRecord, Users};
 
 #[async_trait]
-impl UserDirectory for DynamoStore {
+impl Users for DynamoStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let key = Self::key(
             items::login_pk(&normalize_username(username)),
@@ -17,14 +17,6 @@ impl UserDirectory for DynamoStore {
         );
         let item = self.get_item(key).await?;
         item.as_ref().map(user_from_item).transpose()
-    }
-
-    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        // The profile first: a login item never points at a missing profile.
-        for item in [items::profile_item(user), user_to_item(user)] {
-            self.put(item).await?;
-        }
-        Ok(())
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {

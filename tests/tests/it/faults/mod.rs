@@ -11,7 +11,7 @@ use axum::Router;
 use serde_json::Value;
 use shared::ids::UserId;
 use shared::store::dynamodb::{DynamoSettings, DynamoStore, CALL_TIMEOUT, MAX_CALLS_PER_REQUEST};
-use shared::store::{DeviceCredentials, RefreshTokenRecord, Store, UserDirectory};
+use shared::store::{Credentials, RefreshTokenRecord, Store, Users};
 
 use crate::dynalite::fresh_table;
 use crate::handlers::harness::{form, Harness, CALLBACK, PASSWORD};
@@ -204,7 +204,7 @@ async fn futures_join_all(router: &Router, calls: &[(String, Raw, bool)]) -> Vec
     answers.into_iter().map(|(_, answer)| answer).collect()
 }
 
-async fn records(store: &dyn DeviceCredentials) -> Vec<RefreshTokenRecord> {
+async fn records(store: &dyn Credentials) -> Vec<RefreshTokenRecord> {
     let user = UserId::parse("usr_ana".into()).unwrap();
     store
         .list_credentials(&user)
@@ -240,10 +240,10 @@ async fn a_slow_throttling_or_garbled_store_gets_503_and_loses_nothing() {
     let dynalite = table.endpoint_url.clone().unwrap();
     let direct = DynamoStore::connect(&table).await;
     for login in ["ana@example.com", "bob@example.com"] {
-        direct
-            .put_user(&harness.store.find_user(login).await.unwrap().unwrap())
+        assert!(direct
+            .create_user(&harness.store.find_user(login).await.unwrap().unwrap())
             .await
-            .unwrap();
+            .unwrap());
     }
     let proxy = FaultProxy::start(&dynalite).await;
     let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;

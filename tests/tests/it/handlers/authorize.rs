@@ -123,7 +123,7 @@ async fn a_wrong_password_shows_the_page_again_with_401_and_issues_nothing() {
         assert!(reply.header("location").is_none());
     }
     let ana = shared::ids::UserId::parse("usr_ana".into()).unwrap();
-    let listed = shared::store::DeviceCredentials::list_credentials(harness.store.as_ref(), &ana)
+    let listed = shared::store::Credentials::list_credentials(harness.store.as_ref(), &ana)
         .await
         .unwrap();
     assert_eq!(listed, Some(vec![]));

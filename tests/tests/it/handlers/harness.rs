@@ -16,7 +16,7 @@ use shared::jwt::Profile;
 use shared::keys::SigningKey;
 use shared::secret::{ClientSecret, Password};
 use shared::store::memory::MemoryStore;
-use shared::store::{UserDirectory, UserRecord};
+use shared::store::{UserRecord, Users};
 
 pub use super::events::{form, send, Call, Gateway, Reply, BOTH};
 
@@ -90,7 +90,7 @@ impl Harness {
                     email_verified: Some(true),
                 },
             };
-            store.put_user(&user).await.unwrap();
+            assert!(store.create_user(&user).await.unwrap());
         }
         Self {
             services,
@@ -174,6 +174,7 @@ impl Harness {
         let client = ClientId::parse("admin".into()).unwrap();
         let (token, _) = self
             .services
+            .authority
             .signer
             .mint_access_token(
                 "admin@clients",

@@ -16,7 +16,7 @@ const LIST: &str = "/api/users/usr_ana/refresh_tokens";
 fn access_claims(fixture: &Fixture) -> Value {
     let now = now();
     json!({
-        "iss": fixture.harness.services.signer.issuer(),
+        "iss": fixture.harness.services.authority.signer.issuer(),
         "sub": "usr_ana",
         "aud": "https://auth.example.com/api/",
         "scope": "openid offline_access",
@@ -41,7 +41,14 @@ fn signed(fixture: &Fixture, claims: &Value, typ: &str, kid: Option<&str>) -> St
 }
 
 fn kid(fixture: &Fixture) -> String {
-    fixture.harness.services.signer.key().kid().to_owned()
+    fixture
+        .harness
+        .services
+        .authority
+        .signer
+        .key()
+        .kid()
+        .to_owned()
 }
 
 fn ours(fixture: &Fixture, claims: &Value) -> String {
@@ -57,7 +64,7 @@ fn with(claims: &Value, name: &str, value: Value) -> Value {
 fn forged(fixture: &Fixture) -> Vec<(&'static str, String)> {
     let claims = access_claims(fixture);
     let kid = kid(fixture);
-    let jwks = serde_json::to_string(&fixture.harness.services.signer.jwks()).unwrap();
+    let jwks = serde_json::to_string(&fixture.harness.services.authority.signer.jwks()).unwrap();
     let hs256 = {
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some("at+jwt".into());
@@ -176,7 +183,7 @@ fn id_token_grant(id_token: &str, client_id: &str) -> Raw {
 fn forged_id_tokens(fixture: &Fixture) -> Vec<Case> {
     let now = now();
     let claims = json!({
-        "iss": fixture.harness.services.signer.issuer(),
+        "iss": fixture.harness.services.authority.signer.issuer(),
         "sub": "usr_ana",
         "aud": "web",
         "iat": now,

@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::json;
 use shared::ids::{ClientId, DeviceName, UserId};
 use shared::refresh_policy::DEFAULT_ABSOLUTE_LIFETIME;
-use shared::store::{RefreshTokenIssuer, RefreshTokenRecord};
+use shared::store::{RefreshTokenRecord, Sessions};
 
 use super::{Answer, Case, Expect, Fixture, Raw};
 use crate::handlers::harness::form;

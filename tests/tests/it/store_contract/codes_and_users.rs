@@ -5,7 +5,7 @@ use super::*;
 pub(super) async fn users_are_found_by_their_normalized_login(store: Arc<dyn Store>) {
     let mut ana = user("usr_ana", "ana@example.com");
     ana.password_hash = hash_password(&Password::new("pw")).unwrap();
-    store.put_user(&ana).await.unwrap();
+    assert!(store.create_user(&ana).await.unwrap());
     assert_eq!(
         store.find_user("  ANA@Example.com ").await.unwrap(),
         Some(ana)

@@ -30,7 +30,7 @@ fn user(id: &str, username: &str) -> UserRecord {
     UserRecord {
         user_id: UserId::parse(id.into()).unwrap(),
         username: username.into(),
-        password_hash: PasswordHash(
+        password_hash: PasswordHash::new(
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA"
                 .into(),
         ),
@@ -113,10 +113,10 @@ fn rotation_key() -> SigningKey {
 }
 
 async fn with_user(store: &Arc<dyn Store>, id: &str) {
-    store
-        .put_user(&user(id, &format!("{id}@example.com")))
+    assert!(store
+        .create_user(&user(id, &format!("{id}@example.com")))
         .await
-        .unwrap();
+        .unwrap());
 }
 
 fn code(n: u8, expires_at: u64) -> CodeRecord {

@@ -166,6 +166,6 @@ pub(super) async fn credentials_are_found_by_id_and_revoked_all_at_once(store: A
         redeem(&store, &bob_token, 5).await.is_some(),
         "other users keep theirs"
     );
-    assert!(store.evict_session(bob.session()).await.unwrap());
-    assert!(!store.evict_session(bob.session()).await.unwrap());
+    assert!(store.end_session(bob.session()).await.unwrap());
+    assert!(!store.end_session(bob.session()).await.unwrap());
 }

@@ -1,0 +1,143 @@
+//! The management API under `/api`: a user's refresh tokens (the classic v1
+//! routes), device credentials by id (the classic v2 routes), "sign out
+//! everywhere", and user creation. Every route needs a bearer `Caller`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+
+use crate::domain::credentials::{self, CredentialView, DeviceCredentialView};
+use crate::domain::users::{self, CreatedUser};
+use crate::error::OAuthError;
+use crate::http::extract::{Caller, CredentialPath, NoStore, UserPath, UserTokenPath};
+use crate::http::header_text;
+use crate::http::params::{BodyKind, Params};
+use crate::http::route_table::{Method, RouteTable};
+use crate::http::state::RevokeState;
+
+/// Adds the `/api` routes to the revoke function's table.
+pub fn routes(table: RouteTable<RevokeState>) -> RouteTable<RevokeState> {
+    let tokens = "/api/users/{user_id}/refresh_tokens";
+    table
+        .add(Method::Get, tokens, list)
+        .add(Method::Delete, tokens, revoke_all)
+        .add(
+            Method::Delete,
+            "/api/users/{user_id}/refresh_tokens/{refresh_token}",
+            revoke,
+        )
+        .add(Method::Post, "/api/users", create_user)
+        .add(
+            Method::Get,
+            "/api/device-credentials",
+            list_device_credentials,
+        )
+        .add(
+            Method::Delete,
+            "/api/device-credentials/{id}",
+            revoke_device_credential,
+        )
+}
+
+/// `GET /api/users/{user_id}/refresh_tokens`.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn list(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    UserPath(user_id): UserPath,
+) -> Result<NoStore<Vec<CredentialView>>, OAuthError> {
+    credentials::list(state.credentials.as_ref(), &caller, &user_id)
+        .await
+        .map(NoStore)
+}
+
+/// `DELETE /api/users/{user_id}/refresh_tokens/{refresh_token}`: 204 once
+/// revoked; the last segment is a refresh token or a credential id.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn revoke(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    UserTokenPath((user_id, token)): UserTokenPath,
+) -> Result<StatusCode, OAuthError> {
+    let stores = (state.credentials.as_ref(), state.sessions.as_ref());
+    let authority = &state.services.authority;
+    credentials::revoke(authority, stores, &caller, &user_id, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/users/{user_id}/refresh_tokens`: 204 once all are revoked.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn revoke_all(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    UserPath(user_id): UserPath,
+) -> Result<StatusCode, OAuthError> {
+    credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn list_device_credentials(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    uri: Uri,
+) -> Result<NoStore<Vec<DeviceCredentialView>>, OAuthError> {
+    let query = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes())?;
+    credentials::list_device_credentials(
+        state.credentials.as_ref(),
+        &caller,
+        query.get("user_id")?,
+        query.get("type")?,
+        query.get("client_id")?,
+    )
+    .await
+    .map(NoStore)
+}
+
+/// `DELETE /api/device-credentials/{id}`: 204 once revoked.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn revoke_device_credential(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    CredentialPath(id): CredentialPath,
+) -> Result<StatusCode, OAuthError> {
+    credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/users` with a JSON body: 201 and the new user.
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+async fn create_user(
+    State(state): State<RevokeState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(StatusCode, NoStore<CreatedUser>), OAuthError> {
+    let body = super::read_body(body)?;
+    let kind = BodyKind::from_content_type(header_text(&headers, header::CONTENT_TYPE))?;
+    if kind != BodyKind::Json {
+        return Err(OAuthError::InvalidRequest(
+            "This endpoint takes a JSON body.".into(),
+        ));
+    }
+    let new: users::NewUser = serde_json::from_slice(&body).map_err(|e| {
+        OAuthError::InvalidRequest(format!(
+            "The body must be {{\"email\",\"password\"[,\"name\",\"email_verified\"]}} ({}).",
+            json_error_kind(&e)
+        ))
+    })?;
+    let created = users::create(state.users.as_ref(), &caller, new).await?;
+    Ok((StatusCode::CREATED, NoStore(created)))
+}
+
+/// The kind of JSON error, without echoing any part of the body (which
+/// holds a password).
+fn json_error_kind(err: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => "malformed JSON",
+        Category::Data => "missing, unknown or mistyped field",
+        Category::Io => "unreadable body",
+    }
+}
