@@ -141,13 +141,26 @@ fn unreachable_table(settings: &DynamoSettings, err: StoreError) -> StartupError
     .into()
 }
 
-/// The innermost cause of an SDK error's text, short enough for one line.
+/// The gist of an SDK error's text, short enough for one line: the AWS
+/// error code when there is one, or what the connection did.
 fn last_cause(text: &str) -> String {
-    let inner = text
-        .rsplit(": ")
-        .find(|part| !part.trim().is_empty())
-        .unwrap_or(text);
-    inner.chars().take(120).collect()
+    let code = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|word| word.ends_with("Exception") && word.len() > "Exception".len());
+    if let Some(code) = code {
+        return code.to_owned();
+    }
+    let lower = text.to_ascii_lowercase();
+    let known = [
+        "connection refused",
+        "timed out",
+        "dns error",
+        "connection reset",
+    ];
+    match known.iter().find(|phrase| lower.contains(*phrase)) {
+        Some(phrase) => (*phrase).to_owned(),
+        None => text.chars().take(80).collect(),
+    }
 }
 
 /// All routes of the three functions, merged, plus the demo `/callback` page.

@@ -30,7 +30,12 @@ impl Services {
             config.signing_algorithm,
             config.signing_key_id.clone(),
         )
-        .map_err(|e| ConfigError::key(e, config.signing_algorithm))?;
+        .map_err(|e| {
+            let actual = SigningKey::from_pem_any(&config.signing_key)
+                .ok()
+                .map(|key| key.algorithm());
+            ConfigError::key(e, config.signing_algorithm, actual)
+        })?;
         let previous = config
             .previous_signing_keys
             .iter()

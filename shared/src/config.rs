@@ -5,7 +5,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::clients::{ClientConfigError, ClientRegistry};
 use crate::jwt::{DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_TTL};
-use crate::keys::{parse_algorithm, KeyError};
+use crate::keys::{algorithm_name, parse_algorithm, KeyError};
 use crate::secret::PrivateKeyPem;
 use crate::store::dynamodb::DynamoSettings;
 
@@ -32,18 +32,22 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// A signing key that does not parse, with a hint when it is a valid key
-    /// of another algorithm than `SIGNING_ALGORITHM` names.
-    pub fn key(err: KeyError, algorithm: Algorithm) -> Self {
-        let problem = match err {
-            KeyError::InvalidKey(kind) => format!(
-                "it is not a {kind} private key in PEM form, as SIGNING_ALGORITHM={} needs; \
-                 set SIGNING_ALGORITHM to the key's algorithm (ES256, EdDSA or RS256) or use a {kind} key",
-                crate::domain::discovery::algorithm_name(algorithm)
-                    .as_str()
-                    .unwrap_or("?")
+    /// A signing key that does not parse as `SIGNING_ALGORITHM` needs; when it
+    /// is a valid key of another algorithm (`actual`), the fix names it.
+    pub fn key(err: KeyError, expected: Algorithm, actual: Option<Algorithm>) -> Self {
+        let problem = match (err, actual) {
+            (KeyError::InvalidKey(_), Some(actual)) => format!(
+                "it is an {} key, but SIGNING_ALGORITHM is {}; set SIGNING_ALGORITHM={}",
+                algorithm_name(actual),
+                algorithm_name(expected),
+                algorithm_name(actual)
             ),
-            other => other.to_string(),
+            (KeyError::InvalidKey(kind), None) => format!(
+                "it is not a {kind} private key in PEM form (SIGNING_ALGORITHM={}); \
+                 give a PKCS#8 PEM key of that algorithm",
+                algorithm_name(expected)
+            ),
+            (other, _) => other.to_string(),
         };
         Self::Invalid {
             var: "SIGNING_KEY_PEM",

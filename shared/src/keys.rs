@@ -22,6 +22,18 @@ pub enum KeyError {
     Generate,
 }
 
+/// The JWS `alg` name of an algorithm (RFC 7518 §3.1, RFC 8037 §3.1), as it
+/// appears in JWT headers and discovery.
+pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::ES256 => "ES256",
+        Algorithm::EdDSA => "EdDSA",
+        Algorithm::RS256 => "RS256",
+        // Keys are only ever loaded for the three above (`from_pem`).
+        _ => "unsupported",
+    }
+}
+
 /// Parses `RS256`, `ES256` or `EdDSA` (Ed25519).
 pub fn parse_algorithm(name: &str) -> Result<Algorithm, KeyError> {
     match name {

@@ -8,6 +8,7 @@ use crate::clients::GrantType;
 use crate::domain::authorize::SUPPORTED_SCOPES;
 use crate::domain::client_auth::{INTROSPECTION_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS};
 use crate::domain::Authority;
+use crate::keys::algorithm_name;
 
 /// The `response_type` values `/authorize` accepts.
 pub const RESPONSE_TYPES: [&str; 2] = ["code", "token"];
@@ -56,10 +57,4 @@ pub fn document(authority: &Authority) -> Value {
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
     })
-}
-
-/// The JWS `alg` name (RFC 7518 §3.1, RFC 8037 §3.1) of a signing
-/// algorithm, as `jsonwebtoken` writes it into a JWT header.
-pub fn algorithm_name(algorithm: jsonwebtoken::Algorithm) -> Value {
-    serde_json::to_value(algorithm).unwrap_or(Value::Null)
 }

@@ -96,7 +96,7 @@ async fn list_device_credentials(
 }
 
 /// `DELETE /api/device-credentials/{id}`: 204 once revoked.
-#[tracing::instrument(skip_all, fields(client_id = %caller.client_id))]
+#[tracing::instrument(skip_all, fields(client_id = %caller.client_id, credential_id = %id))]
 async fn revoke_device_credential(
     State(state): State<RevokeState>,
     Caller(caller): Caller,

@@ -12,6 +12,25 @@ use tokio::net::TcpListener;
 
 use crate::dynalite::fresh_table;
 
+/// Every `.rs` file under `dir` (a path from the repository root), with its text.
+pub fn rust_files(dir: &str) -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut found = Vec::new();
+    let mut dirs = vec![root.join(dir)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path, text));
+            }
+        }
+    }
+    found
+}
+
 #[derive(Clone)]
 pub struct TestApp {
     pub base: String,

@@ -9,15 +9,18 @@
 
 mod call_count;
 mod contract;
+mod docs;
 mod dynalite;
 mod e2e;
 mod faults;
 mod handlers;
 mod helpers;
 mod hostile;
+mod layering;
 mod logs;
 mod management_e2e;
 mod oidc_client;
 mod races;
 mod rotation;
+mod startup;
 mod store_contract;
