@@ -38,7 +38,7 @@ def sign_in(base, client_id, device):
     response = conn.getresponse()
     response.read()
     location = response.getheader("location") or ""
-    if response.status != 302 or "#" not in location:
+    if response.status != 303 or "#" not in location:
         raise SystemExit(f"sign_in: no redirect with tokens (status {response.status})")
     return dict(urllib.parse.parse_qsl(location.split("#", 1)[1]))
 

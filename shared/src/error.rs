@@ -33,6 +33,12 @@ pub enum OAuthError {
     /// RFC 6749 §5.2 `invalid_scope`.
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
+    /// OIDC Core §3.1.2.6 `request_not_supported`: a `request` object was sent.
+    #[error("request_not_supported: {0}")]
+    RequestNotSupported(String),
+    /// OIDC Core §3.1.2.6 `request_uri_not_supported`: a `request_uri` was sent.
+    #[error("request_uri_not_supported: {0}")]
+    RequestUriNotSupported(String),
     /// RFC 6749 §4.2.2.1 `access_denied`: the resource owner's credentials were wrong.
     #[error("access_denied: {0}")]
     AccessDenied(String),
@@ -106,6 +112,8 @@ impl OAuthError {
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::UnsupportedResponseType(_) => "unsupported_response_type",
             Self::InvalidScope(_) => "invalid_scope",
+            Self::RequestNotSupported(_) => "request_not_supported",
+            Self::RequestUriNotSupported(_) => "request_uri_not_supported",
             Self::AccessDenied(_) => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
@@ -127,6 +135,8 @@ impl OAuthError {
             | Self::UnsupportedGrantType(d)
             | Self::UnsupportedResponseType(d)
             | Self::InvalidScope(d)
+            | Self::RequestNotSupported(d)
+            | Self::RequestUriNotSupported(d)
             | Self::AccessDenied(d)
             | Self::InvalidToken(d)
             | Self::NotFound(d)

@@ -36,6 +36,10 @@ pub struct AuthorizationParams {
     pub code_challenge: Option<String>,
     /// `code_challenge_method`.
     pub code_challenge_method: Option<String>,
+    /// Whether a `request` object was sent (OIDC Core §6.1; refused).
+    pub request: bool,
+    /// Whether a `request_uri` was sent (OIDC Core §6.2; refused).
+    pub request_uri: bool,
 }
 
 /// A client and a callback that exactly matches one it registered.
@@ -144,14 +148,16 @@ impl RedirectError {
         }
     }
 
-    /// `redirect_uri#error=…&error_description=…&state=…` (`?` in the code flow).
-    pub fn location(&self) -> String {
+    /// `redirect_uri#error=…&error_description=…&state=…&iss=…` (`?` in the
+    /// code flow; `iss` by RFC 9207 §2).
+    pub fn location(&self, issuer: &str) -> String {
         let mut params = Serializer::new(String::new());
         params.append_pair("error", self.error.code());
         params.append_pair("error_description", &self.error.description());
         if let Some(state) = &self.state {
             params.append_pair("state", state);
         }
+        params.append_pair("iss", issuer);
         with_params(&self.redirect_uri, &params.finish(), self.in_query)
     }
 }
@@ -170,6 +176,7 @@ pub fn parse_request(
             error,
         )
     };
+    check_request_objects(params).map_err(fail)?;
     let response_type = check_response_type(params, callback.client).map_err(fail)?;
     let code_challenge = match response_type {
         ResponseType::Code => pkce_challenge(params, callback.client).map_err(fail)?,
@@ -204,6 +211,21 @@ pub fn parse_request(
         nonce,
         device,
     })
+}
+
+/// OIDC Core §6: this server takes no request objects, by value or by reference.
+fn check_request_objects(params: &AuthorizationParams) -> Result<(), OAuthError> {
+    if params.request {
+        return Err(OAuthError::RequestNotSupported(
+            "Request objects are not supported; send the parameters themselves.".into(),
+        ));
+    }
+    if params.request_uri {
+        return Err(OAuthError::RequestUriNotSupported(
+            "request_uri is not supported; send the parameters themselves.".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_response_type(

@@ -13,7 +13,7 @@ use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
 use crate::refresh_token::TokenHash;
 use crate::secret::{AuthorizationCodeValue, CodeVerifier};
-use crate::store::{CodeGrant, CodeRecord, Codes, SessionRef, UserRecord};
+use crate::store::{CodeBinding, CodeGrant, CodeRecord, Codes, SessionRef, UserRecord};
 
 /// How long a code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub const CODE_TTL: u64 = 60;
@@ -24,12 +24,13 @@ fn code_hash(code: &str) -> Option<TokenHash> {
 }
 
 /// Stores a new code for the signed-in user and returns the redirect
-/// `redirect_uri?code=…&state=…` (§4.1.2).
+/// `redirect_uri?code=…&state=…&iss=…` (§4.1.2; `iss` by RFC 9207 §2).
 pub async fn issue(
     codes: &dyn Codes,
     client: &Client,
     user: &UserRecord,
     request: &AuthorizationRequest,
+    issuer: &str,
 ) -> Result<String, OAuthError> {
     let code = random_hex(32)?;
     let code_hash = code_hash(&code).ok_or(Fault::Invariant("a code hash has the wrong length"))?;
@@ -56,6 +57,7 @@ pub async fn issue(
     if let Some(state) = &request.state {
         params.append_pair("state", state);
     }
+    params.append_pair("iss", issuer);
     Ok(with_params(&request.redirect_uri, &params.finish(), true))
 }
 
@@ -85,20 +87,27 @@ pub async fn exchange(
     }
     let invalid = || OAuthError::InvalidGrant(INVALID_CODE.into());
     let hash = code_hash(request.code.expose_secret()).ok_or_else(invalid)?;
-    let Some(record) = stores.codes.consume_code(&hash, now()).await? else {
+    // Everything the code is checked against goes into the one conditional
+    // write, so a refused exchange leaves the code usable by its client.
+    let code_challenge = match &request.code_verifier {
+        Some(verifier) if pkce::is_valid_verifier(verifier.expose_secret()) => {
+            Some(pkce::challenge_of(verifier.expose_secret()))
+        }
+        Some(_) => return Err(invalid()),
+        // Only a confidential client may skip PKCE (RFC 9700 §2.1.1).
+        None if client.is_confidential() => None,
+        None => return Err(invalid()),
+    };
+    let binding = CodeBinding {
+        client_id: client.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        code_challenge,
+    };
+    let Some(record) = stores.codes.consume_code(&hash, &binding, now()).await? else {
         replayed(stores, &hash).await?;
         return Err(invalid());
     };
     let grant = record.grant;
-    let pkce_ok = match (&grant.code_challenge, &request.code_verifier) {
-        (Some(challenge), Some(verifier)) => pkce::verify(verifier.expose_secret(), challenge),
-        (None, None) => client.is_confidential(),
-        _ => false,
-    };
-    if grant.client_id != client.client_id || grant.redirect_uri != request.redirect_uri || !pkce_ok
-    {
-        return Err(invalid());
-    }
     let scope = Scope::parse(&grant.scope).map_err(|_| invalid())?;
     let subject = Subject {
         sub: grant.user_id.as_str(),

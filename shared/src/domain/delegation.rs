@@ -122,7 +122,11 @@ pub async fn delegate(
     let audience = audience(authority, client, request.target.as_deref())?;
     let (sub, profile, granted, successor) = match &request.credential {
         DelegationCredential::RefreshToken(token) => {
-            let redeemed = redeem(authority, sessions, client, token).await?;
+            let requested = match &request.scope {
+                RequestedScope::Passthrough => None,
+                RequestedScope::Explicit(scope) => Some(scope),
+            };
+            let redeemed = redeem(authority, sessions, client, token, requested).await?;
             let record = redeemed.record;
             (
                 record.user_id.to_string(),

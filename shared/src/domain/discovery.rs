@@ -45,6 +45,7 @@ pub fn document(authority: &Authority) -> Value {
         "revocation_endpoint": format!("{issuer}oauth/revoke"),
         "introspection_endpoint": format!("{issuer}oauth/introspect"),
         "jwks_uri": format!("{issuer}.well-known/jwks.json"),
+        "userinfo_endpoint": format!("{issuer}userinfo"),
         "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": grants,
@@ -56,5 +57,10 @@ pub fn document(authority: &Authority) -> Value {
         "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
+        // RFC 9207: every authorization response carries `iss`.
+        "authorization_response_iss_parameter_supported": true,
+        // OIDC Core §6: request objects are refused (absent would mean true).
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
     })
 }

@@ -39,8 +39,9 @@ pub struct ImplicitGrant {
 }
 
 impl ImplicitGrant {
-    /// `redirect_uri#access_token=…&token_type=Bearer&expires_in=…&id_token=…&state=…&refresh_token=…`.
-    pub fn location(&self, request: &AuthorizationRequest) -> String {
+    /// `redirect_uri#access_token=…&token_type=Bearer&expires_in=…&id_token=…&state=…&refresh_token=…&iss=…`
+    /// (`iss` by RFC 9207 §2).
+    pub fn location(&self, request: &AuthorizationRequest, issuer: &str) -> String {
         let mut fragment = Serializer::new(String::new());
         fragment.append_pair("access_token", self.access_token.expose_secret());
         fragment.append_pair("token_type", "Bearer");
@@ -55,6 +56,7 @@ impl ImplicitGrant {
         if let Some(refresh_token) = &self.refresh_token {
             fragment.append_pair("refresh_token", refresh_token.expose_secret());
         }
+        fragment.append_pair("iss", issuer);
         format!("{}#{}", request.redirect_uri, fragment.finish())
     }
 }

@@ -16,6 +16,7 @@ pub mod refresh;
 pub mod revocation;
 pub mod session;
 pub mod token;
+pub mod userinfo;
 pub mod users;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};

@@ -2,11 +2,13 @@
 //! reuse detection. See `docs/design/refresh-rotation.md`.
 
 use crate::clients::Client;
+use crate::domain::authorize::SUPPORTED_SCOPES;
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
+use crate::ids::Scope;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
-use crate::store::rotation::is_retry;
+use crate::store::rotation::{is_alive, is_retry, scope_allowed};
 use crate::store::{RefreshAttempt, RefreshTokenRecord, Sessions};
 
 /// What the server answers for any token it won't honour; the same text for
@@ -28,18 +30,49 @@ fn invalid() -> OAuthError {
     OAuthError::InvalidGrant(UNKNOWN_TOKEN.into())
 }
 
-/// Redeems `value` for `client` with one conditional write; on refusal, tells
-/// expiry from reuse and ends a reused session.
+fn exceeds() -> OAuthError {
+    OAuthError::InvalidScope("The scope exceeds what was granted.".into())
+}
+
+/// Every scope a session can hold that allows `requested` (RFC 6749 §6: the
+/// new scope must not exceed the granted one): its supersets among the
+/// scopes `/authorize` grants. The refresh write requires one of them, so a
+/// refused narrowing changes nothing. `invalid_scope` when no session can
+/// hold what is asked.
+pub fn scopes_allowing(requested: &Scope) -> Result<Vec<Scope>, OAuthError> {
+    if requested.iter().any(|s| !SUPPORTED_SCOPES.contains(&s)) {
+        return Err(exceeds());
+    }
+    let supersets: Vec<Scope> = (0u32..1 << SUPPORTED_SCOPES.len())
+        .map(|mask| {
+            Scope::from_tokens(
+                SUPPORTED_SCOPES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, s)| *s),
+            )
+        })
+        .filter(|scope| requested.is_subset(scope))
+        .collect();
+    Ok(supersets)
+}
+
+/// Redeems `value` for `client` with one conditional write, which also
+/// requires the session to allow `requested` (a narrower scope); on refusal,
+/// tells expiry from a too-wide scope and from reuse, and ends a reused session.
 pub async fn redeem(
     authority: &Authority,
     tokens: &dyn Sessions,
     client: &Client,
     value: &RefreshTokenValue,
+    requested: Option<&Scope>,
 ) -> Result<Redeemed, OAuthError> {
     let token = refresh_token::parse(value).map_err(|_| invalid())?;
     if token.client_id != client.client_id || !client.refresh_tokens {
         return Err(invalid());
     }
+    let scope_one_of = requested.map(scopes_allowing).transpose()?;
     let policy = client.refresh_policy();
     let key = authority.signer.key().rotation_key();
     let successor = policy.rotate.then(|| token.successor(key));
@@ -50,6 +83,7 @@ pub async fn redeem(
         leeway: policy.leeway,
         absolute_lifetime: policy.absolute_lifetime,
         idle_lifetime: policy.idle_lifetime,
+        scope_one_of,
     };
     match tokens.refresh(&attempt).await? {
         Some(record) => {
@@ -74,15 +108,19 @@ async fn refused(
     tokens: &dyn Sessions,
     attempt: &RefreshAttempt<'_>,
 ) -> Result<OAuthError, OAuthError> {
-    let expired = |record: &RefreshTokenRecord| {
+    // The token opens the session (as its current token, or as a retry inside
+    // the leeway): the write was refused for its lifetimes or the scope.
+    let not_reuse = |record: &RefreshTokenRecord| {
+        if is_alive(record, attempt) && !scope_allowed(record, attempt) {
+            return exceeds();
+        }
         tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
         OAuthError::InvalidGrant("The refresh token has expired.".into())
     };
     match session_of(authority, tokens, attempt.token).await? {
         None => Ok(invalid()),
-        Some((record, Standing::Current)) => Ok(expired(&record)),
-        // A retry inside the leeway was refused only for the session's lifetimes.
-        Some((record, Standing::Ancestor)) if is_retry(&record, attempt) => Ok(expired(&record)),
+        Some((record, Standing::Current)) => Ok(not_reuse(&record)),
+        Some((record, Standing::Ancestor)) if is_retry(&record, attempt) => Ok(not_reuse(&record)),
         Some((record, Standing::Ancestor)) => {
             let ended = tokens.end_session(record.session()).await?;
             tracing::warn!(

@@ -72,7 +72,8 @@ pub async fn introspect(
     match authority.signer.verify_access_token(value) {
         Ok(claims) => Ok(json!({
             "active": true,
-            "token_type": "access_token",
+            "token_type": "Bearer",
+            "jti": claims.jti,
             "sub": claims.sub,
             "client_id": claims.client_id,
             "scope": claims.scope,

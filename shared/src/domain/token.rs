@@ -178,7 +178,7 @@ async fn refresh_grant(
             "This client may not use the refresh_token grant.".into(),
         ));
     }
-    let redeemed = redeem(authority, sessions, client, value).await?;
+    let redeemed = redeem(authority, sessions, client, value, requested).await?;
     let scope = narrowed_scope(requested, &redeemed.record.scope)?;
     let subject = Subject {
         sub: redeemed.record.user_id.as_str(),

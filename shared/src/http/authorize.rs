@@ -8,14 +8,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-use crate::clients::ClientRegistry;
 use crate::domain::authorize::{
     locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, ResponseType,
 };
 use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
 use crate::domain::{code_grant, discovery};
-use crate::domain::{now, random_hex};
+use crate::domain::{now, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::http::extract::Form;
 use crate::http::finish_api_router;
@@ -46,6 +45,11 @@ fn table() -> RouteTable<AuthorizeState> {
         .add(Method::Post, "/authorize", submit_login)
         .add(Method::Get, "/.well-known/jwks.json", jwks)
         .add(Method::Get, "/.well-known/openid-configuration", discovery)
+        .add(
+            Method::Get,
+            "/.well-known/oauth-authorization-server",
+            discovery,
+        )
 }
 
 /// What this function serves.
@@ -53,29 +57,39 @@ pub fn route_list() -> Vec<Route> {
     table().routes()
 }
 
-/// `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
+/// `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4)
+/// and `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): one document.
 async fn discovery(State(state): State<AuthorizeState>) -> Response {
-    let mut response = axum::Json(discovery::document(&state.services.authority)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    public_metadata(discovery::document(&state.services.authority))
 }
 
+/// `GET /.well-known/jwks.json` (RFC 7517 §5).
 async fn jwks(State(state): State<AuthorizeState>) -> Response {
-    let mut response = axum::Json(state.services.authority.signer.jwks()).into_response();
-    response.headers_mut().insert(
+    public_metadata(state.services.authority.signer.jwks())
+}
+
+/// Public metadata: cacheable, and readable from any origin (a browser app
+/// on another origin fetches it; no credentials are involved).
+fn public_metadata(document: impl serde::Serialize) -> Response {
+    let mut response = axum::Json(document).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
     );
     response
 }
 
-fn redirect(location: &str) -> Response {
+/// A redirect to the callback: `302` after a `GET`, `303` after the login
+/// form's `POST`, so the browser never re-sends the form (RFC 9700 §4.12).
+fn redirect(location: &str, status: StatusCode) -> Response {
     match HeaderValue::from_str(location) {
         Ok(value) => {
-            let mut response = StatusCode::FOUND.into_response();
+            let mut response = status.into_response();
             response.headers_mut().insert(header::LOCATION, value);
             response
                 .headers_mut()
@@ -93,20 +107,22 @@ fn redirect(location: &str) -> Response {
 /// the callback.
 fn authorization_request<'a>(
     params: &Params,
-    clients: &'a ClientRegistry,
+    authority: &'a Authority,
 ) -> Result<(Callback<'a>, AuthorizationRequest), Refusal> {
+    let issuer = authority.signer.issuer();
     let (read, unread) = match authorization_params(params) {
         AuthorizationRead::Unreadable(err) => return Err(Refusal::Page(err)),
         AuthorizationRead::Read(read) => (read, None),
         AuthorizationRead::Partial(read, err) => (read, Some(err)),
     };
-    let callback = locate_callback(&read, clients).map_err(Refusal::Page)?;
+    let callback = locate_callback(&read, &authority.clients).map_err(Refusal::Page)?;
     if let Some(err) = unread {
         let response_type = read.response_type.as_deref();
         let error = RedirectError::to_callback(&callback, response_type, read.state.clone(), err);
-        return Err(Refusal::Redirect(Box::new(error)));
+        return Err(Refusal::Redirect(error.location(issuer)));
     }
-    let request = parse_request(&read, &callback).map_err(|e| Refusal::Redirect(Box::new(e)))?;
+    let request =
+        parse_request(&read, &callback).map_err(|e| Refusal::Redirect(e.location(issuer)))?;
     Ok((callback, request))
 }
 
@@ -116,15 +132,26 @@ fn authorization_request<'a>(
 enum Refusal {
     /// An HTML error page; nothing is sent to the client.
     Page(OAuthError),
-    /// `error`, `error_description` and `state` sent to the validated callback.
-    Redirect(Box<RedirectError>),
+    /// `error`, `error_description`, `state` and `iss` sent to the validated
+    /// callback: the location.
+    Redirect(String),
+}
+
+impl Refusal {
+    /// The refusal of the login form's `POST`: a redirect is a `303`.
+    fn after_post(self) -> Response {
+        match self {
+            Self::Redirect(location) => redirect(&location, StatusCode::SEE_OTHER),
+            page => page.into_response(),
+        }
+    }
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Self::Page(err) => error_page(&err),
-            Self::Redirect(err) => redirect(&err.location()),
+            Self::Redirect(location) => redirect(&location, StatusCode::FOUND),
         }
     }
 }
@@ -137,7 +164,7 @@ async fn show_login(
 ) -> Result<Response, Response> {
     let query = uri.query().unwrap_or_default().as_bytes();
     let params = Params::from_urlencoded(query).map_err(|err| error_page(&err))?;
-    let (callback, request) = authorization_request(&params, &state.services.authority.clients)
+    let (callback, request) = authorization_request(&params, &state.services.authority)
         .map_err(IntoResponse::into_response)?;
     let fresh = Retry {
         message: None,
@@ -155,8 +182,8 @@ async fn submit_login(
     body: Result<Form, OAuthError>,
 ) -> Result<Response, Response> {
     let Form(params) = body.map_err(|err| error_page(&err))?;
-    let (callback, request) = authorization_request(&params, &state.services.authority.clients)
-        .map_err(IntoResponse::into_response)?;
+    let (callback, request) =
+        authorization_request(&params, &state.services.authority).map_err(Refusal::after_post)?;
     tracing::Span::current().record("client_id", callback.client.client_id.as_str());
     let username = params.get("username").ok().flatten().unwrap_or_default();
     let again = |message: &str, status| {
@@ -185,25 +212,22 @@ async fn submit_login(
         .await
         .map_err(|err| error_page(&err))?
         .ok_or_else(|| again("Wrong email or password.", StatusCode::UNAUTHORIZED))?;
+    let authority = &state.services.authority;
+    let issuer = authority.signer.issuer();
     let location = match request.response_type {
         ResponseType::Code => {
-            code_grant::issue(state.codes.as_ref(), callback.client, &user, &request).await
+            let codes = state.codes.as_ref();
+            code_grant::issue(codes, callback.client, &user, &request, issuer).await
         }
         ResponseType::Token => {
-            let authority = &state.services.authority;
-            grant(
-                authority,
-                state.sessions.as_ref(),
-                callback.client,
-                &user,
-                &request,
-            )
-            .await
-            .map(|granted| granted.location(&request))
+            let sessions = state.sessions.as_ref();
+            grant(authority, sessions, callback.client, &user, &request)
+                .await
+                .map(|granted| granted.location(&request, issuer))
         }
     };
     location
-        .map(|location| redirect(&location))
+        .map(|location| redirect(&location, StatusCode::SEE_OTHER))
         .map_err(|err| error_page(&err))
 }
 

@@ -54,7 +54,7 @@ fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) 
 /// Answers a preflight. The client is not known yet (there is no body), so an
 /// origin any client registered may proceed; the real request is checked
 /// against its own client's origins.
-pub fn preflight(headers: &HeaderMap, clients: &ClientRegistry) -> Response {
+pub fn preflight(headers: &HeaderMap, clients: &ClientRegistry, methods: &'static str) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -67,7 +67,7 @@ pub fn preflight(headers: &HeaderMap, clients: &ClientRegistry) -> Response {
         let out = response.headers_mut();
         out.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("POST"),
+            HeaderValue::from_static(methods),
         );
         out.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,

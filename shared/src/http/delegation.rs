@@ -44,7 +44,7 @@ pub fn route_list() -> Vec<Route> {
 }
 
 async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> Response {
-    cors::preflight(&headers, &state.services.authority.clients)
+    cors::preflight(&headers, &state.services.authority.clients, "POST")
 }
 
 /// `POST /delegation`: JSON or form body, CORS for the client's web origins.

@@ -137,6 +137,8 @@ pub fn authorization_params(params: &Params) -> AuthorizationRead {
         read.scope = params.get("scope")?.map(str::to_owned);
         read.nonce = params.get("nonce")?.map(str::to_owned);
         read.device = params.get("device")?.map(str::to_owned);
+        read.request = params.get("request")?.is_some();
+        read.request_uri = params.get("request_uri")?.is_some();
         Ok(())
     };
     match rest(&mut read) {

@@ -1,5 +1,6 @@
-//! The revoke function's routes: the management API (`api`), plus RFC 7009
-//! revocation and RFC 7662 introspection with client authentication.
+//! The revoke function's routes: the management API (`api`), RFC 7009
+//! revocation and RFC 7662 introspection with client authentication, and
+//! OpenID Connect UserInfo with a bearer token.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -9,9 +10,10 @@ use axum::Router;
 use crate::clients::Client;
 use crate::domain::client_auth::authenticate;
 use crate::domain::revocation;
+use crate::domain::userinfo::userinfo as domain_userinfo;
 use crate::error::OAuthError;
 use crate::http::client_auth::required_client;
-use crate::http::extract::{Form, NoStore};
+use crate::http::extract::{Caller, Form, NoStore};
 use crate::http::params::Params;
 use crate::http::requests::revocation_request;
 use crate::http::route_table::{Method, Route, RouteTable};
@@ -34,6 +36,9 @@ fn table() -> RouteTable<RevokeState> {
         .add(Method::Post, "/oauth/revoke", oauth_revoke)
         .add(Method::Options, "/oauth/revoke", preflight)
         .add(Method::Post, "/oauth/introspect", oauth_introspect)
+        .add(Method::Get, "/userinfo", userinfo)
+        .add(Method::Post, "/userinfo", userinfo)
+        .add(Method::Options, "/userinfo", userinfo_preflight)
 }
 
 /// What this function serves.
@@ -42,7 +47,31 @@ pub fn route_list() -> Vec<Route> {
 }
 
 async fn preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Response {
-    cors::preflight(&headers, &state.services.authority.clients)
+    cors::preflight(&headers, &state.services.authority.clients, "POST")
+}
+
+async fn userinfo_preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Response {
+    cors::preflight(&headers, &state.services.authority.clients, "GET, POST")
+}
+
+/// `GET` and `POST /userinfo` (OIDC Core §5.3): the claims the bearer
+/// token's scope releases, with CORS for the token's client's web origins.
+#[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
+async fn userinfo(
+    State(state): State<RevokeState>,
+    headers: HeaderMap,
+    caller: Result<Caller, OAuthError>,
+) -> Response {
+    let clients = &state.services.authority.clients;
+    let result = match caller {
+        Ok(Caller(claims)) => {
+            tracing::Span::current().record("client_id", claims.client_id.as_str());
+            let answer = domain_userinfo(state.users.as_ref(), &claims).await;
+            (clients.get(&claims.client_id), answer.map(NoStore))
+        }
+        Err(err) => (None, Err(err)),
+    };
+    cors::answer(&headers, result.0, result.1)
 }
 
 /// Authenticates the client of a form request (RFC 6749 §2.3).

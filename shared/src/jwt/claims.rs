@@ -71,6 +71,10 @@ pub struct AccessTokenClaims {
     pub nbf: u64,
     /// Expiry.
     pub exp: u64,
+    /// A unique id (RFC 9068 §2.2, RFC 7519 §4.1.7): 128 random bits in hex.
+    /// Tokens minted before it was added have none.
+    #[serde(default)]
+    pub jti: String,
 }
 
 impl AccessTokenClaims {

@@ -28,6 +28,16 @@ pub enum JwtError {
     Invalid,
 }
 
+/// A new `jti`: 128 random bits as lowercase hex.
+fn token_id() -> Result<String, JwtError> {
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| JwtError::Sign)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Mints and verifies tokens with the service's key, issuer and lifetimes.
 #[derive(Debug)]
 pub struct TokenSigner {
@@ -138,6 +148,7 @@ impl TokenSigner {
             iat: now,
             nbf: now,
             exp: now + self.access_token_ttl,
+            jti: token_id()?,
         };
         let token = self
             .key

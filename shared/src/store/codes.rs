@@ -33,6 +33,29 @@ pub struct CodeGrant {
     pub credential_id: CredentialId,
 }
 
+/// What a token request presents to use a code (RFC 6749 §4.1.3, RFC 7636
+/// §4.6): the client, the `redirect_uri`, and the S256 challenge of its
+/// verifier (`None` when it sent none). The store uses the code up only if
+/// all three match, so a refused exchange leaves the code usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeBinding {
+    /// The authenticated client.
+    pub client_id: ClientId,
+    /// The `redirect_uri` sent to the token endpoint.
+    pub redirect_uri: String,
+    /// `BASE64URL(SHA256(code_verifier))`.
+    pub code_challenge: Option<String>,
+}
+
+impl CodeGrant {
+    /// Whether a token request's binding matches this grant.
+    pub fn is_bound_to(&self, binding: &CodeBinding) -> bool {
+        self.client_id == binding.client_id
+            && self.redirect_uri == binding.redirect_uri
+            && self.code_challenge == binding.code_challenge
+    }
+}
+
 /// A stored code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeRecord {
@@ -51,11 +74,13 @@ pub struct CodeRecord {
 pub trait Codes: Send + Sync {
     /// Stores a new code.
     async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
-    /// In one conditional write: marks the code used if it exists, is unused
-    /// and has not expired at `now`; returns it. `None` otherwise.
+    /// In one conditional write: marks the code used if it exists, is unused,
+    /// has not expired at `now` and was issued for `binding`; returns it.
+    /// `None` otherwise, with nothing changed.
     async fn consume_code(
         &self,
         code_hash: &TokenHash,
+        binding: &CodeBinding,
         now: u64,
     ) -> Result<Option<CodeRecord>, StoreError>;
     /// The code, used or not (after a refused use, to detect a replay).

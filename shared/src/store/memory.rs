@@ -7,10 +7,11 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    device_sort_key, normalize_username, rotation, CodeRecord, Codes, Credentials, RefreshAttempt,
-    RefreshTokenRecord, SessionRef, Sessions, StoreError, UserRecord, Users,
+    device_sort_key, normalize_username, rotation, CodeBinding, CodeRecord, Codes, Credentials,
+    RefreshAttempt, RefreshTokenRecord, SessionRef, Sessions, StoreError, UserRecord, Users,
 };
 use crate::ids::{ClientId, CredentialId, UserId};
+use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
 
 /// A record's key: the user and the sort key.
@@ -79,6 +80,13 @@ impl Users for MemoryStore {
         Ok(lock(&self.users)?
             .get(&normalize_username(username))
             .cloned())
+    }
+
+    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError> {
+        Ok(lock(&self.users)?
+            .values()
+            .find(|u| &u.user_id == user_id)
+            .map(|u| u.profile.clone()))
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
@@ -221,11 +229,16 @@ impl Codes for MemoryStore {
     async fn consume_code(
         &self,
         code_hash: &TokenHash,
+        binding: &CodeBinding,
         now: u64,
     ) -> Result<Option<CodeRecord>, StoreError> {
         let mut codes = lock(&self.codes)?;
         match codes.get_mut(code_hash.as_bytes()) {
-            Some(code) if code.used_at.is_none() && code.expires_at >= now => {
+            Some(code)
+                if code.used_at.is_none()
+                    && code.expires_at >= now
+                    && code.grant.is_bound_to(binding) =>
+            {
                 code.used_at = Some(now);
                 Ok(Some(code.clone()))
             }

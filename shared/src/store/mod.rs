@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
-pub use codes::{CodeGrant, CodeRecord, Codes};
+pub use codes::{CodeBinding, CodeGrant, CodeRecord, Codes};
 pub use rotation::RefreshAttempt;
 
 /// A failure to reach or read the store. It never holds token values or hashes.
@@ -148,6 +148,8 @@ pub trait Users: Send + Sync {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
     /// Creates a user unless the login name is taken; `false` when it is.
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
+    /// A user's profile claims, by user id (UserInfo); `None` for no such user.
+    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError>;
 }
 
 /// Refresh-token sessions, one per app, user and device: started at sign-in,

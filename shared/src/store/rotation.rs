@@ -3,6 +3,7 @@
 //! it in Rust; the DynamoDB store states the same as an expression.
 
 use super::RefreshTokenRecord;
+use crate::ids::Scope;
 use crate::refresh_token::{RefreshToken, TokenHash};
 
 /// A refresh as the store sees it: the presented token, its successor when the
@@ -21,6 +22,10 @@ pub struct RefreshAttempt<'a> {
     pub absolute_lifetime: u64,
     /// How long the session may go unused.
     pub idle_lifetime: u64,
+    /// When the request narrows the scope: the granted scopes that allow it.
+    /// The write requires the session's scope to be one of them, so a
+    /// request for more than was granted changes nothing (RFC 6749 §6).
+    pub scope_one_of: Option<Vec<Scope>>,
 }
 
 impl RefreshAttempt<'_> {
@@ -66,9 +71,18 @@ pub fn is_retry(record: &RefreshTokenRecord, attempt: &RefreshAttempt<'_>) -> bo
             .is_some_and(|at| at >= attempt.leeway_cutoff())
 }
 
+/// Whether the session's scope allows the requested one.
+pub fn scope_allowed(record: &RefreshTokenRecord, attempt: &RefreshAttempt<'_>) -> bool {
+    attempt
+        .scope_one_of
+        .as_ref()
+        .is_none_or(|allowed| allowed.contains(&record.scope))
+}
+
 /// The write's condition.
 pub fn condition_holds(record: &RefreshTokenRecord, attempt: &RefreshAttempt<'_>) -> bool {
     is_alive(record, attempt)
+        && scope_allowed(record, attempt)
         && (record.token_hash.matches(&attempt.token.hash) || is_retry(record, attempt))
 }
 

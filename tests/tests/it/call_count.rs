@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use shared::store::Users;
 
-use crate::dynalite::fresh_table;
 use crate::faults::proxy::FaultProxy;
-use crate::faults::{router_at, sign_in_request_for};
+use crate::faults::{router_at, sign_in_request_for, table_with_users};
 use crate::handlers::harness::{form, Harness};
 use crate::hostile::{send, Raw};
 
@@ -21,15 +19,7 @@ struct Counted {
 impl Counted {
     async fn new() -> Self {
         let harness = Harness::new().await;
-        let table = fresh_table().await;
-        let direct = shared::store::dynamodb::DynamoStore::connect(&table).await;
-        let ana = harness
-            .store
-            .find_user("ana@example.com")
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(direct.create_user(&ana).await.unwrap());
+        let table = table_with_users(&harness).await;
         let proxy = FaultProxy::start(table.endpoint_url.as_deref().unwrap()).await;
         let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
         Self { router, proxy }
@@ -46,7 +36,7 @@ impl Counted {
         let request = sign_in_request_for(&self.router, client, device).await;
         self.proxy.take_calls();
         let answer = send(&self.router, &request).await;
-        assert_eq!(answer.status, 302, "{}", answer.body);
+        assert_eq!(answer.status, 303, "{}", answer.body);
         let location = answer.header("location").unwrap();
         let fragment = location.split_once('#').unwrap().1;
         let values = url::form_urlencoded::parse(fragment.as_bytes())

@@ -194,7 +194,7 @@ async fn a_user_added_to_the_directory_can_sign_in() {
     let response = app
         .sign_in_as("desk", "new@example.com", "a long password")
         .await;
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     let (_, fragment) = TestApp::redirect_fragment(&response);
     let listed = app.list(&id, &fragment["access_token"]).await;
     assert_eq!(listed[0]["device_name"], "desk");

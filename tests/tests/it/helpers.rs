@@ -149,7 +149,7 @@ impl TestApp {
                 local_api::DEMO_PASSWORD,
             )
             .await;
-        assert_eq!(response.status(), 302);
+        assert_eq!(response.status(), 303);
         let (target, fragment) = Self::redirect_fragment(&response);
         assert_eq!(target, self.url(REDIRECT_PATH));
         fragment

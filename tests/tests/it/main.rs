@@ -21,6 +21,7 @@ mod logs;
 mod management_e2e;
 mod oidc_client;
 mod races;
+mod refusals;
 mod rotation;
 mod startup;
 mod store_contract;

@@ -104,5 +104,25 @@ async fn management_and_introspection_work_on_dynalite() {
     let response = app
         .sign_in_as("erin-phone", "erin@example.com", "a long pass phrase")
         .await;
-    assert_eq!(response.status(), 302, "the new user can sign in");
+    assert_eq!(response.status(), 303, "the new user can sign in");
+}
+
+#[tokio::test]
+async fn userinfo_reads_the_profile_from_dynalite() {
+    let app = spawn_app().await;
+    let tokens = app.tokens("e2e-userinfo").await;
+    let answer = app
+        .http
+        .get(app.url("/userinfo"))
+        .bearer_auth(&tokens["access_token"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let claims: Value = answer.json().await.unwrap();
+    assert_eq!(
+        claims,
+        json!({"sub": local_api::DEMO_USER_ID, "name": "Demo User",
+               "email": local_api::DEMO_USERNAME, "email_verified": true})
+    );
 }

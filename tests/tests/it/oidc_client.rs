@@ -31,7 +31,7 @@ async fn sign_in(app: &TestApp, url: &str) -> (String, String) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
     assert_eq!(location.path(), REDIRECT_PATH);
     let param = |name: &str| {

@@ -1,5 +1,7 @@
 //! Authorization codes in the table: `pk = code#<hex hash>`, `sk = code`, the
-//! grant as a JSON attribute, and `expires_at` as the TTL.
+//! grant as a JSON attribute, its binding (`client_id`, `redirect_uri`,
+//! `code_challenge`) as attributes the use's condition checks, and
+//! `expires_at` as the TTL.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -7,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use super::items::Item;
 use super::{conditional, DynamoStore};
 use crate::refresh_token::TokenHash;
-use crate::store::{CodeRecord, Codes, StoreError};
+use crate::store::{CodeBinding, CodeRecord, Codes, StoreError};
 
 const CODE_SK: &str = "code";
 
@@ -53,29 +55,59 @@ impl Codes for DynamoStore {
         item.insert("kind".into(), AttributeValue::S("code".into()));
         item.insert("grant".into(), AttributeValue::S(grant));
         item.insert("expires_at".into(), n(code.expires_at));
+        let bound = &code.grant;
+        item.insert(
+            "client_id".into(),
+            AttributeValue::S(bound.client_id.to_string()),
+        );
+        item.insert(
+            "redirect_uri".into(),
+            AttributeValue::S(bound.redirect_uri.clone()),
+        );
+        if let Some(challenge) = &bound.code_challenge {
+            item.insert(
+                "code_challenge".into(),
+                AttributeValue::S(challenge.clone()),
+            );
+        }
         self.put(item).await
     }
 
     async fn consume_code(
         &self,
         code_hash: &TokenHash,
+        binding: &CodeBinding,
         now: u64,
     ) -> Result<Option<CodeRecord>, StoreError> {
         let [pk, sk] = code_key(code_hash);
-        let result = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(pk.0, pk.1)
             .key(sk.0, sk.1)
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at >= :now",
-            )
             .update_expression("SET used_at = :now")
             .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .expression_attribute_values(
+                ":client",
+                AttributeValue::S(binding.client_id.to_string()),
+            )
+            .expression_attribute_values(
+                ":redirect",
+                AttributeValue::S(binding.redirect_uri.clone()),
+            )
+            .return_values(ReturnValue::AllNew);
+        let unused =
+            "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at >= :now \
+                      AND client_id = :client AND redirect_uri = :redirect";
+        let update = match &binding.code_challenge {
+            Some(challenge) => update
+                .condition_expression(format!("{unused} AND code_challenge = :challenge"))
+                .expression_attribute_values(":challenge", AttributeValue::S(challenge.clone())),
+            None => update
+                .condition_expression(format!("{unused} AND attribute_not_exists(code_challenge)")),
+        };
+        let result = update.send().await;
         match conditional(result)? {
             Some(output) => output
                 .attributes

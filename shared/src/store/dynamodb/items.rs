@@ -74,7 +74,7 @@ fn get_n_text<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, StoreEr
         .ok_or(StoreError::Corrupt(name))
 }
 
-fn get_profile(item: &Item) -> Profile {
+pub fn get_profile(item: &Item) -> Profile {
     Profile {
         name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
         email: item.get("email").and_then(|v| v.as_s().ok()).cloned(),

@@ -52,14 +52,29 @@ impl Sessions for DynamoStore {
             .expression_attribute_values(":created_cutoff", n(attempt.created_cutoff()))
             .expression_attribute_values(":idle_cutoff", n(attempt.idle_cutoff()))
             .return_values(ReturnValue::AllNew);
+        // The scope a narrowing request allows: `scope IN (:scope0, …)`.
+        let (update, scope) = match &attempt.scope_one_of {
+            None => (update, String::new()),
+            Some(allowed) => {
+                let names: Vec<String> = (0..allowed.len()).map(|i| format!(":scope{i}")).collect();
+                let update = names.iter().zip(allowed).fold(
+                    update.expression_attribute_names("#scope", "scope"),
+                    |update, (name, scope)| {
+                        update
+                            .expression_attribute_values(name, AttributeValue::S(scope.to_string()))
+                    },
+                );
+                (update, format!(" AND #scope IN ({})", names.join(", ")))
+            }
+        };
         let update = match &attempt.successor {
             None => update
-                .condition_expression(format!("token_hash = :presented AND {ALIVE}"))
+                .condition_expression(format!("token_hash = :presented AND {ALIVE}{scope}"))
                 .update_expression("SET last_used_at = :now, expires_at = :exp"),
             Some(next) => update
                 .condition_expression(format!(
                     "(token_hash = :presented OR (prev_hash = :presented AND token_hash = :next \
-                     AND #next_slot >= :leeway_cutoff)) AND {ALIVE}"
+                     AND #next_slot >= :leeway_cutoff)) AND {ALIVE}{scope}"
                 ))
                 .update_expression(
                     "SET token_hash = :next, prev_hash = :presented, last_used_at = :now, \

@@ -6,6 +6,8 @@ use async_trait::async_trait;
 
 use super::items::{self, user_from_item, user_to_item};
 use super::{conditional, unavailable, DynamoStore};
+use crate::ids::UserId;
+use crate::jwt::Profile;
 use crate::store::{normalize_username, StoreError, UserRecord, Users};
 
 #[async_trait]
@@ -17,6 +19,11 @@ impl Users for DynamoStore {
         );
         let item = self.get_item(key).await?;
         item.as_ref().map(user_from_item).transpose()
+    }
+
+    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError> {
+        let key = Self::key(user_id.to_string(), items::PROFILE_SK.to_owned());
+        Ok(self.get_item(key).await?.as_ref().map(items::get_profile))
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {

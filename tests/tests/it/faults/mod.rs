@@ -34,6 +34,17 @@ pub async fn router_at(
     (router, store)
 }
 
+/// A new dynalite table holding the harness's users, Ana and Bob.
+pub async fn table_with_users(harness: &Harness) -> DynamoSettings {
+    let table = fresh_table().await;
+    let direct = DynamoStore::connect(&table).await;
+    for login in ["ana@example.com", "bob@example.com"] {
+        let user = harness.store.find_user(login).await.unwrap().unwrap();
+        assert!(direct.create_user(&user).await.unwrap());
+    }
+    table
+}
+
 /// A sign-in to the web client: the login page (no store call), then the filled form.
 async fn sign_in_request(router: &Router, device: &str) -> Raw {
     sign_in_request_for(router, "web", device).await
@@ -236,19 +247,13 @@ async fn an_unreachable_store_gets_503_on_every_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slow_throttling_or_garbled_store_gets_503_and_loses_nothing() {
     let harness = Harness::new().await;
-    let table = fresh_table().await;
+    let table = table_with_users(&harness).await;
     let dynalite = table.endpoint_url.clone().unwrap();
     let direct = DynamoStore::connect(&table).await;
-    for login in ["ana@example.com", "bob@example.com"] {
-        assert!(direct
-            .create_user(&harness.store.find_user(login).await.unwrap().unwrap())
-            .await
-            .unwrap());
-    }
     let proxy = FaultProxy::start(&dynalite).await;
     let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
     let signed_in = send(&router, &sign_in_request(&router, "phone").await).await;
-    assert_eq!(signed_in.status, 302, "{}", signed_in.body);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     let location = signed_in.header("location").unwrap().to_owned();
     let fragment: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(location.split_once('#').unwrap().1.as_bytes())

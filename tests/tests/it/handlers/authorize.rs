@@ -62,7 +62,7 @@ async fn signing_in_redirects_with_tokens_and_a_refresh_token_in_the_fragment() 
         let reply = harness
             .sign_in(gateway, &query(&OFFLINE), "ana@example.com", PASSWORD)
             .await;
-        assert_eq!(reply.status, 302, "{}", reply.body);
+        assert_eq!(reply.status, 303, "{}", reply.body);
         assert!(reply
             .header("location")
             .unwrap()
@@ -77,6 +77,7 @@ async fn signing_in_redirects_with_tokens_and_a_refresh_token_in_the_fragment() 
         assert_eq!(fragment["token_type"], "Bearer");
         assert_eq!(fragment["state"], "st");
         assert!(fragment["refresh_token"].starts_with("rt1."));
+        assert_eq!(fragment["iss"], "https://auth.example.com/", "RFC 9207 §2");
     }
 }
 
@@ -186,6 +187,17 @@ async fn request_errors_go_back_in_the_fragment_with_the_state() {
             format!("{}&nonce=a&nonce=b", query(&[("state", "st")])),
             "invalid_request",
         ),
+        (
+            query(&[("request", "eyJhbGciOiJub25lIn0.e30."), ("state", "st")]),
+            "request_not_supported",
+        ),
+        (
+            query(&[
+                ("request_uri", "https://rp.example/req.jwt"),
+                ("state", "st"),
+            ]),
+            "request_uri_not_supported",
+        ),
     ];
     for (case, code) in cases {
         let reply = send(
@@ -199,6 +211,10 @@ async fn request_errors_go_back_in_the_fragment_with_the_state() {
         assert_eq!(fragment["error"], code, "{case}");
         assert_eq!(fragment["state"], "st");
         assert!(!fragment["error_description"].is_empty());
+        assert_eq!(
+            fragment["iss"], "https://auth.example.com/",
+            "RFC 9207 §2: {case}"
+        );
     }
 }
 

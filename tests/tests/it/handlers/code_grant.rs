@@ -34,7 +34,7 @@ async fn code_for(
     let reply = harness
         .sign_in(Gateway::HttpApi, &query, "ana@example.com", PASSWORD)
         .await;
-    assert_eq!(reply.status, 302, "{}", reply.body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
     let (target, params) = reply.redirect_query();
     assert_eq!(target, CALLBACK);
     assert_eq!(params["state"], "st-1");
@@ -71,6 +71,7 @@ async fn a_public_client_trades_its_code_and_verifier_for_tokens_once() {
         ],
     )
     .await;
+    assert_eq!(params["iss"], "https://auth.example.com/", "RFC 9207 §2");
     let fields = [
         ("grant_type", "authorization_code"),
         ("client_id", "web"),
@@ -159,6 +160,20 @@ async fn a_code_is_bound_to_its_client_redirect_uri_and_verifier() {
             (reply.status, reply.json()["error"].as_str()),
             (400, Some("invalid_grant")),
             "{client} {redirect_uri} {verifier}"
+        );
+        // The refusal changed nothing: the code still works for its client.
+        let right = [
+            ("grant_type", "authorization_code"),
+            ("client_id", "web"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ];
+        let reply = exchange(&harness, &right).await;
+        assert_eq!(
+            reply.status, 200,
+            "after {client} {redirect_uri}: {}",
+            reply.body
         );
     }
     let missing_verifier = code_for(&harness, "web", &pkce_params).await["code"].clone();

@@ -165,7 +165,7 @@ impl Harness {
         let reply = self
             .sign_in(Gateway::HttpApi, &query, login, PASSWORD)
             .await;
-        assert_eq!(reply.status, 302, "{}", reply.body);
+        assert_eq!(reply.status, 303, "{}", reply.body);
         reply.fragment()
     }
 

@@ -220,7 +220,7 @@ async fn users_are_created_with_a_strong_password_and_a_unique_email() {
             "a long pass phrase",
         )
         .await;
-    assert_eq!(reply.status, 302, "{}", reply.body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
 }
 
 #[tokio::test]

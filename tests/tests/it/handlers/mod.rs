@@ -10,5 +10,6 @@ mod oauth_endpoints;
 mod refresh_grant;
 mod revoke;
 mod token;
+mod userinfo;
 
 pub use events::hidden_fields;

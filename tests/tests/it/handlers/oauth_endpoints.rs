@@ -124,6 +124,15 @@ async fn introspection_describes_live_tokens_and_only_to_confidential_clients() 
         (access["active"].as_bool(), access["sub"].as_str()),
         (Some(true), Some("usr_ana"))
     );
+    assert_eq!(
+        access["token_type"], "Bearer",
+        "RFC 7662 §2.2: an RFC 6749 §5.1 type"
+    );
+    let jti = access["jti"].as_str().unwrap();
+    assert_eq!(jti.len(), 32, "RFC 9068 §2.2: every access token has a jti");
+    let again = harness.tokens_for("ana@example.com", "tablet").await;
+    let other = introspect(&harness, &again["access_token"]).await.json();
+    assert_ne!(other["jti"].as_str(), Some(jti), "and each its own");
 
     // Once rotated, the old refresh token is inactive and the new one active.
     let next = refresh(&harness, &tokens["refresh_token"]).await.json()["refresh_token"].clone();
@@ -159,9 +168,25 @@ async fn discovery_advertises_exactly_what_the_endpoints_do() {
     )
     .await;
     assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("*"),
+        "a browser app on another origin reads discovery"
+    );
     let meta: Value = reply.json();
+    let rfc8414 = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get("/.well-known/oauth-authorization-server", ""),
+    )
+    .await;
+    assert_eq!(rfc8414.status, 200);
+    assert_eq!(rfc8414.json(), meta, "RFC 8414 §3: the same metadata");
     let issuer = "https://auth.example.com/";
     assert_eq!(meta["issuer"], issuer);
+    assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(meta["request_parameter_supported"], false);
+    assert_eq!(meta["request_uri_parameter_supported"], false);
     for (key, path) in [
         ("authorization_endpoint", "authorize"),
         ("token_endpoint", "oauth/token"),
@@ -227,6 +252,7 @@ async fn discovery_advertises_exactly_what_the_endpoints_do() {
         meta["id_token_signing_alg_values_supported"][0],
         jwks.json()["keys"][0]["alg"]
     );
+    assert_eq!(jwks.header("access-control-allow-origin"), Some("*"));
     assert_eq!(list("code_challenge_methods_supported"), ["S256"]);
     assert_eq!(
         list("token_endpoint_auth_methods_supported"),

@@ -160,7 +160,7 @@ impl Fixture {
             answer.status,
             answer.body
         );
-        answer.check(case.expect, name);
+        answer.check(case.expect, name, case.request.method);
         answer.check_redirect_target(name);
         answer.check_injection(name);
         for secret in self.secrets() {
@@ -232,7 +232,7 @@ impl Answer {
         self.header("content-type").unwrap_or_default()
     }
 
-    fn check(&self, expect: Expect, name: &str) {
+    fn check(&self, expect: Expect, name: &str, method: &str) {
         let context = format!(
             "{name}: got {} {:?} {}",
             self.status,
@@ -260,7 +260,9 @@ impl Answer {
                 assert!(self.header("location").is_none(), "{context}");
             }
             Expect::Redirect(code) => {
-                assert_eq!(self.status, 302, "{context}");
+                // RFC 9700 §4.12: 303 answers the login form's POST.
+                let status = if method == "POST" { 303 } else { 302 };
+                assert_eq!(self.status, status, "{context}");
                 let location = self.header("location").expect(&context);
                 let params = location.split_once(['?', '#']).expect(&context).1;
                 let error = url::form_urlencoded::parse(params.as_bytes())

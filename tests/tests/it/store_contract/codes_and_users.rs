@@ -17,29 +17,101 @@ pub(super) async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
     let issued = code(1, 1_000);
     store.put_code(&issued).await.unwrap();
     let used = store
-        .consume_code(&issued.code_hash, 990)
+        .consume_code(&issued.code_hash, &bound(&issued), 990)
         .await
         .unwrap()
         .expect("the first use succeeds");
     assert_eq!(used.used_at, Some(990));
     assert_eq!(used.grant, issued.grant, "the grant round-trips");
     assert!(store
-        .consume_code(&issued.code_hash, 991)
+        .consume_code(&issued.code_hash, &bound(&issued), 991)
         .await
         .unwrap()
         .is_none());
     let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
     assert_eq!(found.used_at, Some(990), "a replay can be recognised");
     let unknown = TokenHash::from_bytes(&[9; 32]).unwrap();
-    assert!(store.consume_code(&unknown, 990).await.unwrap().is_none());
+    assert!(store
+        .consume_code(&unknown, &bound(&issued), 990)
+        .await
+        .unwrap()
+        .is_none());
     assert!(store.find_code(&unknown).await.unwrap().is_none());
+}
+
+/// The binding a token request for exactly this code presents.
+fn bound(code: &CodeRecord) -> CodeBinding {
+    CodeBinding {
+        client_id: code.grant.client_id.clone(),
+        redirect_uri: code.grant.redirect_uri.clone(),
+        code_challenge: code.grant.code_challenge.clone(),
+    }
+}
+
+pub(super) async fn a_code_presented_by_another_client_callback_or_verifier_stays_usable(
+    store: Arc<dyn Store>,
+) {
+    let issued = code(3, 1_000);
+    store.put_code(&issued).await.unwrap();
+    let right = bound(&issued);
+    let wrong = [
+        CodeBinding {
+            client_id: ClientId::parse("other".into()).unwrap(),
+            ..right.clone()
+        },
+        CodeBinding {
+            redirect_uri: "https://app.example/cb".into(),
+            ..right.clone()
+        },
+        CodeBinding {
+            code_challenge: Some("x".repeat(43)),
+            ..right.clone()
+        },
+        CodeBinding {
+            code_challenge: None,
+            ..right.clone()
+        },
+    ];
+    for binding in &wrong {
+        assert!(
+            store
+                .consume_code(&issued.code_hash, binding, 990)
+                .await
+                .unwrap()
+                .is_none(),
+            "{binding:?}"
+        );
+    }
+    let found = store.find_code(&issued.code_hash).await.unwrap().unwrap();
+    assert_eq!(found, issued, "refused uses change nothing");
+    assert!(store
+        .consume_code(&issued.code_hash, &right, 990)
+        .await
+        .unwrap()
+        .is_some());
+    let mut plain = code(4, 1_000);
+    plain.grant.code_challenge = None;
+    store.put_code(&plain).await.unwrap();
+    assert!(
+        store
+            .consume_code(&plain.code_hash, &right, 990)
+            .await
+            .unwrap()
+            .is_none(),
+        "a verifier for a code issued without a challenge"
+    );
+    assert!(store
+        .consume_code(&plain.code_hash, &bound(&plain), 990)
+        .await
+        .unwrap()
+        .is_some());
 }
 
 pub(super) async fn an_expired_code_is_refused_and_stays_unused(store: Arc<dyn Store>) {
     let issued = code(2, 1_000);
     store.put_code(&issued).await.unwrap();
     assert!(store
-        .consume_code(&issued.code_hash, 1_001)
+        .consume_code(&issued.code_hash, &bound(&issued), 1_001)
         .await
         .unwrap()
         .is_none());

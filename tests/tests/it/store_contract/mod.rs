@@ -13,7 +13,8 @@ use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
 use shared::store::{
-    CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Store, UserRecord,
+    CodeBinding, CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Store,
+    UserRecord,
 };
 
 use crate::dynalite::fresh_table;
@@ -88,6 +89,7 @@ fn plain(token: &RefreshToken, now: u64) -> RefreshAttempt<'_> {
         leeway: 30,
         absolute_lifetime: 20_000 * DAY,
         idle_lifetime: 20_000 * DAY,
+        scope_one_of: None,
     }
 }
 
@@ -177,9 +179,11 @@ store_contract!(
     a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time,
     a_grandparent_is_refused_even_inside_the_leeway,
     lifetimes_are_part_of_the_write_condition,
+    a_refresh_asking_for_more_scope_than_granted_changes_nothing,
     ending_a_session_needs_its_credential_id,
     a_code_is_used_up_by_its_first_use,
     an_expired_code_is_refused_and_stays_unused,
+    a_code_presented_by_another_client_callback_or_verifier_stays_usable,
     credentials_are_found_by_id_and_revoked_all_at_once,
     creating_a_user_refuses_a_taken_login,
 );

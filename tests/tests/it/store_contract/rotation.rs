@@ -146,3 +146,44 @@ pub(super) async fn ending_a_session_needs_its_credential_id(store: Arc<dyn Stor
     assert!(store.end_session(second.session()).await.unwrap());
     assert!(store.find_session(&token).await.unwrap().is_none());
 }
+
+pub(super) async fn a_refresh_asking_for_more_scope_than_granted_changes_nothing(
+    store: Arc<dyn Store>,
+) {
+    // Granted: openid offline_access profile. The domain passes the scopes
+    // that allow the request (`domain::refresh::scopes_allowing`).
+    let key = rotation_key();
+    let (record, _, token) = issued("usr_1", "app", "phone", 7);
+    store.put_refresh_token(&record).await.unwrap();
+    let next = token.successor(key.rotation_key());
+    let wider =
+        shared::domain::refresh::scopes_allowing(&Scope::parse("openid email").unwrap()).unwrap();
+    for attempt in [
+        RefreshAttempt {
+            scope_one_of: Some(wider.clone()),
+            ..plain(&token, 1_800_000_000)
+        },
+        RefreshAttempt {
+            scope_one_of: Some(wider),
+            ..rotating(&token, &next, 1_800_000_000)
+        },
+    ] {
+        assert!(store.refresh(&attempt).await.unwrap().is_none());
+        assert_eq!(
+            store.find_session(&token).await.unwrap(),
+            Some(record.clone()),
+            "a refused narrowing leaves the session as it was"
+        );
+    }
+    let narrower =
+        shared::domain::refresh::scopes_allowing(&Scope::parse("openid").unwrap()).unwrap();
+    let rotated = store
+        .refresh(&RefreshAttempt {
+            scope_one_of: Some(narrower),
+            ..rotating(&token, &next, 1_800_000_000)
+        })
+        .await
+        .unwrap()
+        .expect("a narrower scope is allowed");
+    assert!(rotated.token_hash.matches(&next.hash));
+}
