@@ -6,9 +6,37 @@ use crate::clients::Client;
 use crate::domain::refresh::{session_of, Standing};
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
+use crate::jwt::AccessTokenClaims;
 use crate::refresh_token;
 use crate::secret::{PresentedToken, RefreshTokenValue};
-use crate::store::{RefreshTokenRecord, Sessions};
+use crate::store::{RefreshTokenRecord, RevokedAccessTokens, Sessions};
+
+/// What revocation and introspection reach in the store.
+pub struct RevocationStores<'a> {
+    /// Refresh-token sessions.
+    pub sessions: &'a dyn Sessions,
+    /// Revoked access tokens.
+    pub revoked: &'a dyn RevokedAccessTokens,
+}
+
+/// A bearer access token issued here, unexpired and not revoked (RFC 6750
+/// §3.1): what every route that takes one accepts. (Resource servers that
+/// verify the JWT themselves don't see a revocation until the token expires.)
+pub async fn check_access_token(
+    authority: &Authority,
+    revoked: &dyn RevokedAccessTokens,
+    token: &str,
+) -> Result<AccessTokenClaims, OAuthError> {
+    let invalid = || OAuthError::InvalidToken("The access token is invalid or expired.".into());
+    let claims = authority
+        .signer
+        .verify_access_token(token)
+        .map_err(|_| invalid())?;
+    if !claims.jti.is_empty() && revoked.is_access_token_revoked(&claims.jti, now()).await? {
+        return Err(invalid());
+    }
+    Ok(claims)
+}
 
 /// The body of a revocation request (RFC 7009 §2.1), parsed at the edge.
 #[derive(Debug)]
@@ -22,27 +50,50 @@ pub struct RevocationRequest {
 /// An introspection request (RFC 7662 §2.1) has the same two parameters.
 pub type IntrospectionRequest = RevocationRequest;
 
+fn not_this_clients() -> OAuthError {
+    OAuthError::InvalidGrant("The token was not issued to this client.".into())
+}
+
 /// RFC 7009 §2.1: revokes the session of a refresh token (current or an
-/// earlier generation). Access tokens are self-contained JWTs: revoking one is
-/// a no-op, and so is an unknown token (§2.2: 200 either way).
+/// earlier generation), or an access token: its `jti` goes on the revoked
+/// list until it expires. An unknown token changes nothing (§2.2: 200).
 pub async fn revoke(
     authority: &Authority,
-    sessions: &dyn Sessions,
+    stores: &RevocationStores<'_>,
     client: &Client,
     request: &RevocationRequest,
 ) -> Result<(), OAuthError> {
-    let value = RefreshTokenValue::new(request.token.expose_secret());
-    let Ok(token) = refresh_token::parse(&value) else {
-        return Ok(());
+    let presented = request.token.expose_secret();
+    let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(presented)) else {
+        return revoke_access_token(authority, stores.revoked, client, presented).await;
     };
     if token.client_id != client.client_id {
-        return Err(OAuthError::InvalidGrant(
-            "The token was not issued to this client.".into(),
-        ));
+        return Err(not_this_clients());
     }
+    let sessions = stores.sessions;
     if let Some((record, _)) = session_of(authority, sessions, &token).await? {
         let ended = sessions.end_session(record.session()).await?;
         tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, ended, "refresh token revoked (RFC 7009)");
+    }
+    Ok(())
+}
+
+/// An access token of this client's stops working here at once.
+async fn revoke_access_token(
+    authority: &Authority,
+    revoked: &dyn RevokedAccessTokens,
+    client: &Client,
+    presented: &str,
+) -> Result<(), OAuthError> {
+    let Ok(claims) = authority.signer.verify_access_token(presented) else {
+        return Ok(());
+    };
+    if claims.client_id != client.client_id.as_str() {
+        return Err(not_this_clients());
+    }
+    if !claims.jti.is_empty() {
+        revoked.revoke_access_token(&claims.jti, claims.exp).await?;
+        tracing::info!(client_id = %client.client_id, "access token revoked (RFC 7009)");
     }
     Ok(())
 }
@@ -51,7 +102,7 @@ pub async fn revoke(
 /// confidential clients may ask (§2.1).
 pub async fn introspect(
     authority: &Authority,
-    sessions: &dyn Sessions,
+    stores: &RevocationStores<'_>,
     client: &Client,
     request: &IntrospectionRequest,
 ) -> Result<Value, OAuthError> {
@@ -62,14 +113,15 @@ pub async fn introspect(
     }
     let value = request.token.expose_secret();
     if let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(value)) {
-        if let Some((record, Standing::Current)) = session_of(authority, sessions, &token).await? {
+        let found = session_of(authority, stores.sessions, &token).await?;
+        if let Some((record, Standing::Current)) = found {
             if let Some(answer) = active_refresh_token(authority, &record) {
                 return Ok(answer);
             }
         }
         return Ok(json!({"active": false}));
     }
-    match authority.signer.verify_access_token(value) {
+    match check_access_token(authority, stores.revoked, value).await {
         Ok(claims) => Ok(json!({
             "active": true,
             "token_type": "Bearer",
@@ -82,7 +134,8 @@ pub async fn introspect(
             "iss": claims.iss,
             "aud": claims.aud,
         })),
-        Err(_) => Ok(json!({"active": false})),
+        Err(OAuthError::InvalidToken(_)) => Ok(json!({"active": false})),
+        Err(other) => Err(other),
     }
 }
 

@@ -12,10 +12,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::app::Services;
+use crate::domain::revocation::check_access_token;
 use crate::error::OAuthError;
 use crate::http::params::{BodyKind, Params};
 use crate::http::{authorization, header_text, read_body};
 use crate::jwt::AccessTokenClaims;
+use crate::store::RevokedAccessTokens;
 
 /// The longest bearer token looked at; ours are well under 1 KiB.
 const MAX_BEARER_LEN: usize = 8 * 1024;
@@ -28,19 +30,18 @@ pub struct Caller(pub AccessTokenClaims);
 impl<S> FromRequestParts<S> for Caller
 where
     Arc<Services>: FromRef<S>,
+    Arc<dyn RevokedAccessTokens>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = OAuthError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, OAuthError> {
         let services = Arc::<Services>::from_ref(state);
+        let revoked = Arc::<dyn RevokedAccessTokens>::from_ref(state);
         let token = bearer_token(&parts.headers)?;
-        services
-            .authority
-            .signer
-            .verify_access_token(token)
+        check_access_token(&services.authority, revoked.as_ref(), token)
+            .await
             .map(Caller)
-            .map_err(|_| OAuthError::InvalidToken("The access token is invalid or expired.".into()))
     }
 }
 

@@ -9,7 +9,7 @@ use axum::Router;
 
 use crate::clients::Client;
 use crate::domain::client_auth::authenticate;
-use crate::domain::revocation;
+use crate::domain::revocation::{self, RevocationStores};
 use crate::domain::userinfo::userinfo as domain_userinfo;
 use crate::error::OAuthError;
 use crate::http::client_auth::required_client;
@@ -74,6 +74,13 @@ async fn userinfo(
     cors::answer(&headers, result.0, result.1)
 }
 
+fn token_stores(state: &RevokeState) -> RevocationStores<'_> {
+    RevocationStores {
+        sessions: state.sessions.as_ref(),
+        revoked: state.revoked.as_ref(),
+    }
+}
+
 /// Authenticates the client of a form request (RFC 6749 §2.3).
 fn client<'a>(
     state: &'a RevokeState,
@@ -109,7 +116,7 @@ async fn run_revoke(
     let client = client(state, headers, params)?;
     let request = revocation_request(params)?;
     let authority = &state.services.authority;
-    revocation::revoke(authority, state.sessions.as_ref(), client, &request).await?;
+    revocation::revoke(authority, &token_stores(state), client, &request).await?;
     Ok(StatusCode::OK)
 }
 
@@ -123,7 +130,7 @@ async fn oauth_introspect(
     let client = client(&state, &headers, &params)?;
     let request = revocation_request(&params)?;
     let authority = &state.services.authority;
-    revocation::introspect(authority, state.sessions.as_ref(), client, &request)
+    revocation::introspect(authority, &token_stores(&state), client, &request)
         .await
         .map(NoStore)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::app::Services;
-use crate::store::{Codes, Credentials, Sessions, Store, Users};
+use crate::store::{Codes, Credentials, RevokedAccessTokens, Sessions, Store, Users};
 
 /// The authorize function's state.
 #[derive(Clone)]
@@ -64,8 +64,10 @@ pub struct RevokeState {
     pub credentials: Arc<dyn Credentials>,
     /// Sessions, looked up by token (RFC 7009, RFC 7662, the classic revoke).
     pub sessions: Arc<dyn Sessions>,
-    /// The user directory, for `POST /api/users`.
+    /// The user directory, for `POST /api/users` and UserInfo.
     pub users: Arc<dyn Users>,
+    /// Access tokens revoked before they expire.
+    pub revoked: Arc<dyn RevokedAccessTokens>,
 }
 
 impl RevokeState {
@@ -75,8 +77,15 @@ impl RevokeState {
             services,
             credentials: store.clone(),
             sessions: store.clone(),
-            users: store,
+            users: store.clone(),
+            revoked: store,
         }
+    }
+}
+
+impl FromRef<RevokeState> for Arc<dyn RevokedAccessTokens> {
+    fn from_ref(state: &RevokeState) -> Self {
+        state.revoked.clone()
     }
 }
 

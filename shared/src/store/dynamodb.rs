@@ -7,6 +7,7 @@ mod codes;
 mod credentials;
 mod items;
 mod refresh;
+mod revoked;
 mod setup;
 mod users;
 

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use super::{
     device_sort_key, normalize_username, rotation, CodeBinding, CodeRecord, Codes, Credentials,
-    RefreshAttempt, RefreshTokenRecord, SessionRef, Sessions, StoreError, UserRecord, Users,
+    RefreshAttempt, RefreshTokenRecord, RevokedAccessTokens, SessionRef, Sessions, StoreError,
+    UserRecord, Users,
 };
 use crate::ids::{ClientId, CredentialId, UserId};
 use crate::jwt::Profile;
@@ -25,6 +26,8 @@ pub struct MemoryStore {
     users: Mutex<HashMap<String, UserRecord>>,
     /// Authorization codes by hash.
     codes: Mutex<HashMap<[u8; 32], CodeRecord>>,
+    /// Revoked access tokens: `jti` and when the token expires.
+    revoked: Mutex<HashMap<String, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
@@ -50,6 +53,8 @@ pub struct MemorySnapshot {
     pub users: Vec<(String, UserRecord)>,
     /// Authorization codes by hash.
     pub codes: Vec<([u8; 32], CodeRecord)>,
+    /// Revoked access tokens by `jti`.
+    pub revoked: Vec<(String, u64)>,
 }
 
 fn sorted<K: Ord + Clone, V: Clone>(map: &HashMap<K, V>) -> Vec<(K, V)> {
@@ -70,6 +75,7 @@ impl MemoryStore {
             tokens: sorted(&*lock(&self.tokens)?),
             users: sorted(&*lock(&self.users)?),
             codes: sorted(&*lock(&self.codes)?),
+            revoked: sorted(&*lock(&self.revoked)?),
         })
     }
 }
@@ -248,5 +254,19 @@ impl Codes for MemoryStore {
 
     async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<CodeRecord>, StoreError> {
         Ok(lock(&self.codes)?.get(code_hash.as_bytes()).cloned())
+    }
+}
+
+#[async_trait]
+impl RevokedAccessTokens for MemoryStore {
+    async fn revoke_access_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
+        lock(&self.revoked)?.insert(jti.to_owned(), expires_at);
+        Ok(())
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str, now: u64) -> Result<bool, StoreError> {
+        Ok(lock(&self.revoked)?
+            .get(jti)
+            .is_some_and(|expires_at| *expires_at >= now))
     }
 }

@@ -209,7 +209,17 @@ pub trait Credentials: Send + Sync {
     async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError>;
 }
 
-/// Everything a store offers; both implementations pass the same contract tests.
-pub trait Store: Users + Sessions + Credentials + Codes {}
+/// Access tokens revoked before they expire (RFC 7009 §2.1), by `jti`; each
+/// entry lives until its token would have expired anyway (a TTL).
+#[async_trait]
+pub trait RevokedAccessTokens: Send + Sync {
+    /// Records the token's `jti` as revoked until `expires_at`.
+    async fn revoke_access_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError>;
+    /// Whether the token with this `jti` was revoked (and has not expired by `now`).
+    async fn is_access_token_revoked(&self, jti: &str, now: u64) -> Result<bool, StoreError>;
+}
 
-impl<T> Store for T where T: Users + Sessions + Credentials + Codes {}
+/// Everything a store offers; both implementations pass the same contract tests.
+pub trait Store: Users + Sessions + Credentials + Codes + RevokedAccessTokens {}
+
+impl<T> Store for T where T: Users + Sessions + Credentials + Codes + RevokedAccessTokens {}

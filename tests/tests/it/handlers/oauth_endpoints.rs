@@ -40,7 +40,7 @@ async fn revocation_ends_the_session_and_answers_200_for_anything_unknown() {
     let harness = Harness::new().await;
     let tokens = harness.tokens_for("ana@example.com", "phone").await;
     let rt = tokens["refresh_token"].as_str();
-    for token in ["not-a-token", tokens["access_token"].as_str()] {
+    for token in ["not-a-token", "eyJhbGciOiJub25lIn0.e30."] {
         let call = post("/oauth/revoke", &[("token", token), ("client_id", "web")]);
         let reply = send(&harness.revoke(), Gateway::HttpApi, &call).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -59,6 +59,68 @@ async fn revocation_ends_the_session_and_answers_200_for_anything_unknown() {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
     assert_eq!(refresh(&harness, rt).await.json()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_stops_working_here_at_once() {
+    let harness = Harness::new().await;
+    let tokens = harness.tokens_for("ana@example.com", "phone").await;
+    let access = tokens["access_token"].as_str();
+    let list = || Call::get("/api/users/usr_ana/refresh_tokens", "").bearer(access);
+    assert_eq!(
+        send(&harness.revoke(), Gateway::HttpApi, &list())
+            .await
+            .status,
+        200
+    );
+
+    // Another client may not revoke it, and that changes nothing.
+    let foreign = post(
+        "/oauth/revoke",
+        &[("token", access), ("client_id", "zero-leeway")],
+    );
+    let reply = send(&harness.revoke(), Gateway::HttpApi, &foreign).await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        send(&harness.revoke(), Gateway::HttpApi, &list())
+            .await
+            .status,
+        200
+    );
+
+    // Its own client revokes it (RFC 7009 §2.1): our API, UserInfo and
+    // introspection refuse it from then on.
+    let own = post("/oauth/revoke", &[("token", access), ("client_id", "web")]);
+    assert_eq!(
+        send(&harness.revoke(), Gateway::HttpApi, &own).await.status,
+        200
+    );
+    for call in [list(), Call::get("/userinfo", "").bearer(access)] {
+        let reply = send(&harness.revoke(), Gateway::HttpApi, &call).await;
+        assert_eq!(
+            (reply.status, reply.json()["error"].as_str()),
+            (401, Some("invalid_token")),
+            "{}",
+            call.path
+        );
+    }
+    assert_eq!(
+        introspect(&harness, access).await.json(),
+        serde_json::json!({"active": false})
+    );
+    // The refresh token, and the next access token, are untouched.
+    let next = refresh(&harness, &tokens["refresh_token"]).await.json();
+    let fresh = next["access_token"].as_str().unwrap();
+    let reply = send(
+        &harness.revoke(),
+        Gateway::HttpApi,
+        &Call::get("/api/users/usr_ana/refresh_tokens", "").bearer(fresh),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 #[tokio::test]

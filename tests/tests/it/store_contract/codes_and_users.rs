@@ -138,3 +138,19 @@ pub(super) async fn creating_a_user_refuses_a_taken_login(store: Arc<dyn Store>)
         Some(vec![])
     );
 }
+
+pub(super) async fn a_revoked_access_token_stays_revoked_until_it_expires(store: Arc<dyn Store>) {
+    let jti = "0123456789abcdef0123456789abcdef";
+    assert!(!store.is_access_token_revoked(jti, 1_000).await.unwrap());
+    store.revoke_access_token(jti, 2_000).await.unwrap();
+    assert!(store.is_access_token_revoked(jti, 1_000).await.unwrap());
+    assert!(store.is_access_token_revoked(jti, 2_000).await.unwrap());
+    assert!(
+        !store.is_access_token_revoked(jti, 2_001).await.unwrap(),
+        "past its token's expiry the entry no longer counts (the TTL removes it)"
+    );
+    assert!(!store
+        .is_access_token_revoked("fedcba9876543210fedcba9876543210", 1_000)
+        .await
+        .unwrap());
+}

@@ -186,4 +186,5 @@ store_contract!(
     a_code_presented_by_another_client_callback_or_verifier_stays_usable,
     credentials_are_found_by_id_and_revoked_all_at_once,
     creating_a_user_refuses_a_taken_login,
+    a_revoked_access_token_stays_revoked_until_it_expires,
 );
