@@ -16,6 +16,15 @@ pub const DEMO_USER_ID: &str = "usr_demo";
 /// The admin client's secret.
 pub const ADMIN_SECRET: &str = "local-admin-secret";
 
+/// The grants of the classic flow (implicit at `/authorize`, `/delegation`)
+/// and of today's (the code flow, refreshing); new clients get only the latter.
+const CLASSIC_GRANTS: [&str; 4] = [
+    "implicit",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "authorization_code",
+    "refresh_token",
+];
+
 /// The demo clients: a public app that rotates its refresh tokens, a public
 /// app that keeps one (as classic SDKs expect), and a confidential admin client.
 pub fn clients_json(port: u16) -> String {
@@ -30,7 +39,8 @@ pub fn clients_json(port: u16) -> String {
             "name": "Local demo app",
             "callbacks": callbacks,
             "web_origins": hosts,
-            "refresh_tokens": true
+            "refresh_tokens": true,
+            "grant_types": CLASSIC_GRANTS
         },
         {
             "client_id": "local-classic",
@@ -38,6 +48,7 @@ pub fn clients_json(port: u16) -> String {
             "callbacks": callbacks,
             "web_origins": hosts,
             "refresh_tokens": true,
+            "grant_types": CLASSIC_GRANTS,
             "refresh_token_policy": {"rotate": false}
         },
         {

@@ -98,13 +98,11 @@ fn default_scopes() -> Vec<String> {
         .to_vec()
 }
 
+/// A new client's grants: the code flow and refreshing. The implicit flow
+/// and the classic `/delegation` are legacy (RFC 9700 §2.1.2: the implicit
+/// grant puts tokens in the URL); a client gets them only by listing them.
 fn default_grants() -> Vec<GrantType> {
-    vec![
-        GrantType::Implicit,
-        GrantType::JwtBearer,
-        GrantType::AuthorizationCode,
-        GrantType::RefreshToken,
-    ]
+    vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
 }
 
 impl Client {

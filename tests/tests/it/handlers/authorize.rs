@@ -317,3 +317,43 @@ async fn unknown_routes_and_methods_answer_oauth_json() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.json()["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn a_client_that_lists_no_grants_gets_the_code_flow_and_not_the_legacy_ones() {
+    let harness = Harness::new().await;
+    let implicit = query(&[("client_id", "modern"), ("state", "st")]);
+    let reply = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get("/authorize", &implicit),
+    )
+    .await;
+    assert_eq!(reply.status, 302, "{}", reply.body);
+    assert_eq!(reply.fragment()["error"], "unauthorized_client");
+    let code = query(&[
+        ("client_id", "modern"),
+        ("response_type", "code"),
+        (
+            "code_challenge",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        ),
+        ("code_challenge_method", "S256"),
+    ]);
+    let reply = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get("/authorize", &code),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "the login page: {}", reply.body);
+    let delegation = Call::post(
+        "/delegation",
+        "application/json",
+        &serde_json::json!({"client_id": "modern", "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "id_token": "x"}).to_string(),
+    );
+    let reply = send(&harness.delegation(), Gateway::HttpApi, &delegation).await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
+}

@@ -36,11 +36,17 @@ fn clients_json() -> String {
     let admin = hash_client_secret(&ClientSecret::new("admin-secret"));
     let reader = hash_client_secret(&ClientSecret::new("reader-secret"));
     let app = hash_client_secret(&ClientSecret::new("app-secret"));
+    let classic = json!([
+        "implicit",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "authorization_code",
+        "refresh_token"
+    ]);
     json!([
-        {"client_id": "web", "name": "Web <App>", "callbacks": [CALLBACK], "web_origins": [ORIGIN],
+        {"client_id": "web", "grant_types": classic, "name": "Web <App>", "callbacks": [CALLBACK], "web_origins": [ORIGIN],
          "refresh_tokens": true, "delegation_targets": ["api-client"]},
         {"client_id": "api-client", "name": "API", "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
-        {"client_id": "no-refresh", "name": "No refresh", "callbacks": [CALLBACK]},
+        {"client_id": "no-refresh", "grant_types": classic, "name": "No refresh", "callbacks": [CALLBACK]},
         {"client_id": "no-implicit", "name": "No implicit", "callbacks": [CALLBACK],
          "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
         {"client_id": "admin", "name": "Admin", "client_secret_hash": admin, "grant_types": ["client_credentials"],
@@ -50,13 +56,14 @@ fn clients_json() -> String {
         {"client_id": "confidential-app", "name": "Server app", "client_secret_hash": app,
          "callbacks": [CALLBACK], "refresh_tokens": true,
          "grant_types": ["implicit", "authorization_code", "refresh_token"]},
-        {"client_id": "zero-leeway", "name": "Strict app", "callbacks": [CALLBACK],
+        {"client_id": "zero-leeway", "grant_types": classic, "name": "Strict app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"leeway_seconds": 0}},
-        {"client_id": "capped", "name": "Capped app", "callbacks": [CALLBACK],
+        {"client_id": "capped", "grant_types": classic, "name": "Capped app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}},
-        {"client_id": "short-lived", "name": "Short-lived app", "callbacks": [CALLBACK],
+        {"client_id": "short-lived", "grant_types": classic, "name": "Short-lived app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"idle_lifetime_seconds": 1}},
-        {"client_id": "classic-app", "name": "Classic app", "callbacks": [CALLBACK],
+        {"client_id": "modern", "name": "Modern app", "callbacks": [CALLBACK], "refresh_tokens": true},
+        {"client_id": "classic-app", "grant_types": classic, "name": "Classic app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"rotate": false}}
     ])
     .to_string()
