@@ -137,7 +137,7 @@ fn login_form_and_cookie(context: &Context, text: &str, input: &[u8]) {
     if let Ok(value) = HeaderValue::from_bytes(input) {
         headers.insert(header::AUTHORIZATION, value.clone());
         headers.insert(header::COOKIE, value);
-        let _ = crate::http::authorize::form_cookie(&headers);
+        let _ = crate::http::cookies::form_binding(&headers);
         let _ = extract::bearer_token(&headers);
     }
 }

@@ -105,7 +105,8 @@ pub struct AuthorizationRequest {
     pub state: Option<String>,
     /// The OpenID Connect nonce, put in the id token.
     pub nonce: Option<String>,
-    /// The device the refresh token is for; required with `offline_access`.
+    /// The device the refresh token is for; the implicit flow requires it
+    /// with `offline_access`, the code flow uses the browser when it is absent.
     pub device: Option<DeviceName>,
 }
 
@@ -191,7 +192,9 @@ pub fn parse_request(
         ),
         None => None,
     };
-    if scope.contains(OFFLINE_ACCESS) && device.is_none() {
+    // The classic rule for the implicit flow; the code flow signs in a
+    // browser that names no device as that browser (`browser_device`).
+    if scope.contains(OFFLINE_ACCESS) && device.is_none() && response_type == ResponseType::Token {
         return Err(fail(OAuthError::InvalidRequest(
             "The offline_access scope requires a device parameter.".into(),
         )));

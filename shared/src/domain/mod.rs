@@ -3,6 +3,7 @@
 //! store only through the narrow traits in `store` (`docs/design/layering.md`).
 
 pub mod authorize;
+pub mod browser_device;
 pub mod client_auth;
 pub mod code_grant;
 pub mod credentials;

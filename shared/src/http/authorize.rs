@@ -11,23 +11,22 @@ use axum::Router;
 use crate::domain::authorize::{
     locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, ResponseType,
 };
+use crate::domain::browser_device::{device_name, BrowserId};
 use crate::domain::implicit_grant::{grant, sign_in};
 use crate::domain::login_form::{self, FormError};
 use crate::domain::{code_grant, discovery};
 use crate::domain::{now, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::http::extract::Form;
-use crate::http::finish_api_router;
 use crate::http::html::{error_page, login_page, page, LoginPage};
 use crate::http::params::Params;
 use crate::http::requests::{authorization_params, AuthorizationRead};
 use crate::http::route_table::{Method, Route, RouteTable};
+use crate::http::{cookies, finish_api_router, header_text};
+use crate::ids::OFFLINE_ACCESS;
 use crate::secret::Password;
 
 pub use crate::http::state::AuthorizeState;
-
-/// The cookie that binds a login form to the browser that loaded it.
-const FORM_COOKIE: &str = "oa_login";
 
 /// The authorize function's router, as it runs on Lambda.
 pub fn router(state: AuthorizeState) -> Router {
@@ -212,6 +211,8 @@ async fn submit_login(
         .await
         .map_err(|err| error_page(&err))?
         .ok_or_else(|| again("Wrong email or password.", StatusCode::UNAUTHORIZED))?;
+    let mut request = request;
+    let new_browser = browser_device(&mut request, &headers).map_err(|err| error_page(&err))?;
     let authority = &state.services.authority;
     let issuer = authority.signer.issuer();
     let location = match request.response_type {
@@ -226,22 +227,44 @@ async fn submit_login(
                 .map(|granted| granted.location(&request, issuer))
         }
     };
-    location
+    let mut response = location
         .map(|location| redirect(&location, StatusCode::SEE_OTHER))
-        .map_err(|err| error_page(&err))
+        .map_err(|err| error_page(&err))?;
+    if let Some(id) = new_browser {
+        let secure = state.services.secure_cookies;
+        let max_age = cookies::DEVICE_COOKIE_MAX_AGE;
+        cookies::set(
+            &mut response,
+            cookies::DEVICE_COOKIE,
+            id.as_str(),
+            max_age,
+            secure,
+        );
+    }
+    Ok(response)
 }
 
-/// The form cookie's value, when the browser sent a well-formed one.
-pub(crate) fn form_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FORM_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|value| value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+/// The code flow's device when the request names none and asks for a
+/// refresh token: this browser, by its id cookie (a new id when it has
+/// none, returned to be set), named from its `User-Agent`.
+fn browser_device(
+    request: &mut AuthorizationRequest,
+    headers: &HeaderMap,
+) -> Result<Option<BrowserId>, OAuthError> {
+    let wanted = request.response_type == ResponseType::Code
+        && request.device.is_none()
+        && request.scope.contains(OFFLINE_ACCESS);
+    if !wanted {
+        return Ok(None);
+    }
+    let known = cookies::read(headers, cookies::DEVICE_COOKIE).and_then(BrowserId::parse);
+    let (id, new) = match known {
+        Some(id) => (id, false),
+        None => (BrowserId::generate()?, true),
+    };
+    let user_agent = header_text(headers, header::USER_AGENT);
+    request.device = Some(device_name(user_agent, &id)?);
+    Ok(new.then_some(id))
 }
 
 fn check_form_token(
@@ -250,7 +273,7 @@ fn check_form_token(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<(), FormError> {
-    let binding = form_cookie(headers).ok_or(FormError::Invalid)?;
+    let binding = cookies::form_binding(headers).ok_or(FormError::Invalid)?;
     let token = params
         .get("login_form_token")
         .ok()
@@ -280,7 +303,7 @@ fn render_login(
     headers: &HeaderMap,
     retry: &Retry<'_>,
 ) -> Response {
-    let binding = match form_cookie(headers)
+    let binding = match cookies::form_binding(headers)
         .map(Ok)
         .unwrap_or_else(|| random_hex(16))
     {
@@ -307,15 +330,7 @@ fn render_login(
         .map(|u| u.origin().ascii_serialization())
         .ok();
     let mut response = page(retry.status, html, origin.as_deref(), None);
-    let secure = if state.services.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie =
-        format!("{FORM_COOKIE}={binding}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{secure}");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    let secure = state.services.secure_cookies;
+    cookies::set(&mut response, cookies::FORM_COOKIE, &binding, ttl, secure);
     response
 }

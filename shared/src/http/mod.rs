@@ -6,6 +6,7 @@
 mod api;
 pub mod authorize;
 pub mod client_auth;
+pub mod cookies;
 mod cors;
 pub mod delegation;
 pub mod extract;

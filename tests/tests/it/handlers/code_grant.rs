@@ -256,3 +256,110 @@ async fn a_confidential_client_may_skip_pkce_but_must_authenticate() {
     .await;
     assert_eq!(reply.json()["error"], "invalid_grant");
 }
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// The code flow as a browser runs it, naming no device: the login page,
+/// then the form, with this browser's `User-Agent` and its cookies.
+async fn browser_sign_in(harness: &Harness, device_cookie: Option<&str>) -> Reply {
+    let router = harness.authorize();
+    let challenge = pkce();
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", "web"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid offline_access"),
+        ("state", "st-1"),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    let get = Call::get("/authorize", &query).header("user-agent", FIREFOX);
+    let page = send(&router, Gateway::HttpApi, &get).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fields = page.filled_login_form("ana@example.com", PASSWORD);
+    let cookies = match device_cookie {
+        Some(device) => format!("{}; {device}", page.cookie()),
+        None => page.cookie(),
+    };
+    let post = Call::post(
+        "/authorize",
+        "application/x-www-form-urlencoded",
+        &form(&fields),
+    )
+    .header("cookie", &cookies)
+    .header("user-agent", FIREFOX);
+    send(&router, Gateway::HttpApi, &post).await
+}
+
+/// Exchanges the code of a browser sign-in; the token response.
+async fn exchanged(harness: &Harness, reply: &Reply) -> serde_json::Value {
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let (_, params) = reply.redirect_query();
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("client_id", "web"),
+        ("code", params["code"].as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let answer = exchange(harness, &fields).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()
+}
+
+async fn devices(harness: &Harness, access: &str) -> Vec<String> {
+    let call = Call::get("/api/users/usr_ana/refresh_tokens", "").bearer(access);
+    let listed = send(&harness.revoke(), Gateway::HttpApi, &call)
+        .await
+        .json();
+    let mut names: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["device_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn the_code_flow_without_a_device_signs_in_this_browser() {
+    let harness = Harness::new().await;
+    let first = browser_sign_in(&harness, None).await;
+    let cookie = first.cookie();
+    let id = cookie.strip_prefix("oa_device=").unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{cookie}");
+    let set = first.header("set-cookie").unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let tokens = exchanged(&harness, &first).await;
+    let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let this_browser = format!("Firefox on Linux ({})", &id[..8]);
+    assert_eq!(devices(&harness, &access).await, vec![this_browser.clone()]);
+
+    // Again from the same browser: the same device, so the session is replaced.
+    let again = browser_sign_in(&harness, Some(&cookie)).await;
+    assert!(
+        again.header("set-cookie").is_none(),
+        "the browser keeps its id"
+    );
+    exchanged(&harness, &again).await;
+    assert_eq!(devices(&harness, &access).await, vec![this_browser.clone()]);
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "web"),
+        ("refresh_token", first_refresh.as_str()),
+    ];
+    assert_eq!(
+        exchange(&harness, &refresh).await.json()["error"],
+        "invalid_grant"
+    );
+
+    // Another browser (no cookie) is another device.
+    let other = browser_sign_in(&harness, None).await;
+    exchanged(&harness, &other).await;
+    assert_eq!(devices(&harness, &access).await.len(), 2);
+}
