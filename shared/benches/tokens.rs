@@ -51,6 +51,7 @@ fn tokens(c: &mut Criterion) {
             profile: &profile,
             scope: &scope,
             nonce: None,
+            auth_time: now,
         };
         c.bench_function(&format!("mint id token {name}"), |b| {
             b.iter(|| signer.mint_id_token(&request, now).unwrap())

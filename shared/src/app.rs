@@ -20,6 +20,8 @@ pub struct Services {
     pub login_form_ttl: u64,
     /// Whether cookies get the `Secure` attribute (the issuer is https).
     pub secure_cookies: bool,
+    /// How long a browser's sign-in lasts, in seconds.
+    pub sign_in_ttl: u64,
 }
 
 impl Services {
@@ -54,6 +56,7 @@ impl Services {
                 clients: config.clients.clone(),
             },
             login_form_ttl: config.login_form_ttl,
+            sign_in_ttl: config.sign_in_ttl,
             secure_cookies: config.issuer.starts_with("https://"),
         })
     }

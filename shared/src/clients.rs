@@ -72,6 +72,10 @@ pub struct Client {
     /// Allowed web origins for CORS, such as `https://app.example.com`.
     #[serde(default)]
     pub web_origins: Vec<String>,
+    /// Where RP-initiated logout may send the browser afterwards; a
+    /// `post_logout_redirect_uri` must equal one exactly.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
     /// Whether the client may receive refresh tokens.
     #[serde(default)]
     pub refresh_tokens: bool,
@@ -128,6 +132,11 @@ impl Client {
     /// Whether `redirect_uri` is one of the registered callbacks, by exact match.
     pub fn allows_callback(&self, redirect_uri: &str) -> bool {
         self.callbacks.iter().any(|c| c == redirect_uri)
+    }
+
+    /// Whether `uri` is one of the registered post-logout redirect URIs, by exact match.
+    pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|u| u == uri)
     }
 
     /// Whether `origin` is one of the client's web origins, by exact match.
@@ -222,7 +231,11 @@ impl ClientRegistry {
 }
 
 fn validate(client: &Client) -> Result<(), String> {
-    for callback in &client.callbacks {
+    for callback in client
+        .callbacks
+        .iter()
+        .chain(&client.post_logout_redirect_uris)
+    {
         let url = Url::parse(callback).map_err(|_| format!("callback {callback} is not a URL"))?;
         if !matches!(url.scheme(), "https" | "http")
             || url.fragment().is_some()

@@ -69,6 +69,9 @@ pub struct Config {
     pub access_token_ttl: u64,
     /// How long a login form stays valid, in seconds (default 600).
     pub login_form_ttl: u64,
+    /// How long a browser's sign-in at the authorization server lasts, in
+    /// seconds (default 36000, ten hours).
+    pub sign_in_ttl: u64,
     /// The private signing key.
     pub signing_key: PrivateKeyPem,
     /// RS256 (default) or ES256.
@@ -128,6 +131,7 @@ impl Config {
                 DEFAULT_ACCESS_TOKEN_TTL,
             )?,
             login_form_ttl: seconds(&lookup, "LOGIN_FORM_TTL_SECONDS", 600)?,
+            sign_in_ttl: seconds(&lookup, "SIGN_IN_SESSION_TTL_SECONDS", 36_000)?,
             signing_key,
             signing_algorithm,
             signing_key_id: lookup("SIGNING_KEY_ID"),

@@ -33,6 +33,9 @@ pub enum OAuthError {
     /// RFC 6749 §5.2 `invalid_scope`.
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
+    /// OIDC Core §3.1.2.6 `login_required`: `prompt=none`, and the user must sign in.
+    #[error("login_required: {0}")]
+    LoginRequired(String),
     /// OIDC Core §3.1.2.6 `request_not_supported`: a `request` object was sent.
     #[error("request_not_supported: {0}")]
     RequestNotSupported(String),
@@ -112,6 +115,7 @@ impl OAuthError {
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::UnsupportedResponseType(_) => "unsupported_response_type",
             Self::InvalidScope(_) => "invalid_scope",
+            Self::LoginRequired(_) => "login_required",
             Self::RequestNotSupported(_) => "request_not_supported",
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
             Self::AccessDenied(_) => "access_denied",
@@ -135,6 +139,7 @@ impl OAuthError {
             | Self::UnsupportedGrantType(d)
             | Self::UnsupportedResponseType(d)
             | Self::InvalidScope(d)
+            | Self::LoginRequired(d)
             | Self::RequestNotSupported(d)
             | Self::RequestUriNotSupported(d)
             | Self::AccessDenied(d)

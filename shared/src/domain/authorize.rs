@@ -2,11 +2,12 @@
 //! the classic API used it, and the code grant with PKCE (§4.1, RFC 7636).
 //! Validate the client and callback before anything else, then the request.
 
-use url::form_urlencoded::Serializer;
-
 use crate::clients::{Client, ClientRegistry, GrantType};
+pub use crate::domain::redirect::{with_params, RedirectError};
+use crate::domain::sign_in_options::SignInOptions;
 use crate::error::OAuthError;
-use crate::ids::{DeviceName, Scope, OFFLINE_ACCESS, OPENID};
+use crate::ids::{DeviceName, Scope, UserId, OFFLINE_ACCESS, OPENID};
+use crate::jwt::Profile;
 
 /// The scopes a user can grant at `/authorize`.
 pub const SUPPORTED_SCOPES: [&str; 4] = [OPENID, "profile", "email", OFFLINE_ACCESS];
@@ -40,6 +41,23 @@ pub struct AuthorizationParams {
     pub request: bool,
     /// Whether a `request_uri` was sent (OIDC Core §6.2; refused).
     pub request_uri: bool,
+    /// `prompt` (OIDC Core §3.1.2.1).
+    pub prompt: Option<String>,
+    /// `max_age`.
+    pub max_age: Option<String>,
+    /// `login_hint`.
+    pub login_hint: Option<String>,
+}
+
+/// Who signed in, and when: what an authorization response is issued for.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn<'a> {
+    /// The user.
+    pub user_id: &'a UserId,
+    /// The profile claims.
+    pub profile: &'a Profile,
+    /// When the user entered their password (OIDC Core §2 `auth_time`).
+    pub auth_time: u64,
 }
 
 /// A client and a callback that exactly matches one it registered.
@@ -88,6 +106,16 @@ pub enum ResponseType {
     Code,
 }
 
+impl ResponseType {
+    /// The `response_type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Code => "code",
+        }
+    }
+}
+
 /// A validated authorization request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationRequest {
@@ -108,59 +136,8 @@ pub struct AuthorizationRequest {
     /// The device the refresh token is for; the implicit flow requires it
     /// with `offline_access`, the code flow uses the browser when it is absent.
     pub device: Option<DeviceName>,
-}
-
-/// An error that is sent back to the validated callback (RFC 6749 §4.2.2.1).
-#[derive(Debug)]
-pub struct RedirectError {
-    /// Where to send it.
-    pub redirect_uri: String,
-    /// The state to echo.
-    pub state: Option<String>,
-    /// The error.
-    pub error: OAuthError,
-    /// Whether the error goes in the query (code flow) or the fragment.
-    pub in_query: bool,
-}
-
-/// `uri` with `params` appended to its query (RFC 6749 §3.1.2: an existing
-/// query is kept) or set as its fragment.
-pub fn with_params(uri: &str, params: &str, in_query: bool) -> String {
-    match (in_query, uri.contains('?')) {
-        (true, true) => format!("{uri}&{params}"),
-        (true, false) => format!("{uri}?{params}"),
-        (false, _) => format!("{uri}#{params}"),
-    }
-}
-
-impl RedirectError {
-    /// An error for a good callback, with the state already read (or `None`).
-    pub fn to_callback(
-        callback: &Callback<'_>,
-        response_type: Option<&str>,
-        state: Option<String>,
-        error: OAuthError,
-    ) -> Self {
-        Self {
-            redirect_uri: callback.redirect_uri.clone(),
-            state,
-            error,
-            in_query: response_type == Some("code"),
-        }
-    }
-
-    /// `redirect_uri#error=…&error_description=…&state=…&iss=…` (`?` in the
-    /// code flow; `iss` by RFC 9207 §2).
-    pub fn location(&self, issuer: &str) -> String {
-        let mut params = Serializer::new(String::new());
-        params.append_pair("error", self.error.code());
-        params.append_pair("error_description", &self.error.description());
-        if let Some(state) = &self.state {
-            params.append_pair("state", state);
-        }
-        params.append_pair("iss", issuer);
-        with_params(&self.redirect_uri, &params.finish(), self.in_query)
-    }
+    /// `prompt`, `max_age` and `login_hint`.
+    pub sign_in: SignInOptions,
 }
 
 /// Validates the rest of the request, once the callback is known to be good.
@@ -199,6 +176,12 @@ pub fn parse_request(
             "The offline_access scope requires a device parameter.".into(),
         )));
     }
+    let sign_in = SignInOptions::parse(
+        params.prompt.as_deref(),
+        params.max_age.as_deref(),
+        params.login_hint.as_deref(),
+    )
+    .map_err(fail)?;
     if state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
         return Err(fail(OAuthError::InvalidRequest(
             "The state parameter is too long.".into(),
@@ -213,6 +196,7 @@ pub fn parse_request(
         state,
         nonce,
         device,
+        sign_in,
     })
 }
 
@@ -306,12 +290,8 @@ fn bounded(value: &Option<String>, name: &str, max: usize) -> Result<Option<Stri
 impl AuthorizationRequest {
     /// The request as the hidden fields of the login form.
     pub fn hidden_fields(&self) -> Vec<(&'static str, String)> {
-        let response_type = match self.response_type {
-            ResponseType::Token => "token",
-            ResponseType::Code => "code",
-        };
         let mut fields = vec![
-            ("response_type", response_type.to_owned()),
+            ("response_type", self.response_type.as_str().to_owned()),
             ("client_id", self.client_id.clone()),
             ("redirect_uri", self.redirect_uri.clone()),
             ("scope", self.scope.to_string()),
@@ -329,6 +309,7 @@ impl AuthorizationRequest {
             fields.push(("code_challenge", challenge.clone()));
             fields.push(("code_challenge_method", "S256".to_owned()));
         }
+        fields.extend(self.sign_in.hidden_fields());
         fields
     }
 

@@ -5,7 +5,7 @@ use aws_lc_rs::digest;
 use url::form_urlencoded::Serializer;
 
 use crate::clients::{Client, GrantType};
-use crate::domain::authorize::{with_params, AuthorizationRequest};
+use crate::domain::authorize::{with_params, AuthorizationRequest, SignedIn};
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse, TokenStores};
 use crate::domain::{now, pkce, random_hex, Authority};
@@ -13,7 +13,7 @@ use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
 use crate::refresh_token::TokenHash;
 use crate::secret::{AuthorizationCodeValue, CodeVerifier};
-use crate::store::{CodeBinding, CodeGrant, CodeRecord, Codes, SessionRef, UserRecord};
+use crate::store::{CodeBinding, CodeGrant, CodeRecord, Codes, SessionRef};
 
 /// How long a code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub const CODE_TTL: u64 = 60;
@@ -28,7 +28,7 @@ fn code_hash(code: &str) -> Option<TokenHash> {
 pub async fn issue(
     codes: &dyn Codes,
     client: &Client,
-    user: &UserRecord,
+    user: &SignedIn<'_>,
     request: &AuthorizationRequest,
     issuer: &str,
 ) -> Result<String, OAuthError> {
@@ -44,6 +44,7 @@ pub async fn issue(
         nonce: request.nonce.clone(),
         profile: user.profile.clone(),
         credential_id: new_credential_id()?,
+        auth_time: Some(user.auth_time),
     };
     let record = CodeRecord {
         code_hash,
@@ -113,6 +114,11 @@ pub async fn exchange(
         sub: grant.user_id.as_str(),
         profile: &grant.profile,
         nonce: grant.nonce.as_deref(),
+        // Codes issued before auth_time was kept: their sign-in was at most
+        // CODE_TTL before they expire.
+        auth_time: grant
+            .auth_time
+            .unwrap_or(record.expires_at.saturating_sub(CODE_TTL)),
     };
     let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     let refresh_token = match offline_device(client, &scope, grant.device.as_ref()) {

@@ -120,7 +120,7 @@ pub async fn delegate(
     request: &DelegationRequest,
 ) -> Result<DelegationResponse, OAuthError> {
     let audience = audience(authority, client, request.target.as_deref())?;
-    let (sub, profile, granted, successor) = match &request.credential {
+    let (sub, profile, granted, successor, auth_time) = match &request.credential {
         DelegationCredential::RefreshToken(token) => {
             let requested = match &request.scope {
                 RequestedScope::Passthrough => None,
@@ -133,6 +133,7 @@ pub async fn delegate(
                 record.profile,
                 record.scope,
                 redeemed.successor,
+                record.created_at,
             )
         }
         DelegationCredential::IdToken(id_token) => {
@@ -142,11 +143,13 @@ pub async fn delegate(
                 .map_err(|_| {
                     OAuthError::InvalidGrant("The id_token is invalid or expired.".into())
                 })?;
+            let auth_time = claims.auth_time.unwrap_or(claims.iat);
             (
                 claims.sub,
                 claims.profile,
                 Scope::from_tokens([OPENID, "profile", "email"]),
                 None,
+                auth_time,
             )
         }
     };
@@ -157,6 +160,7 @@ pub async fn delegate(
         profile: &profile,
         scope: &scope,
         nonce: None,
+        auth_time,
     };
     let (id_token, expires_in) = authority.signer.mint_id_token(&request, now())?;
     Ok(DelegationResponse {

@@ -21,13 +21,14 @@ pub const TOKEN_GRANTS: [GrantType; 3] = [
 /// The PKCE methods accepted (RFC 7636 §4.3): S256 only.
 pub const CODE_CHALLENGE_METHODS: [&str; 1] = ["S256"];
 /// The claims an id token may carry.
-const CLAIMS: [&str; 9] = [
+const CLAIMS: [&str; 10] = [
     "iss",
     "sub",
     "aud",
     "exp",
     "iat",
     "nonce",
+    "auth_time",
     "name",
     "email",
     "email_verified",
@@ -46,6 +47,7 @@ pub fn document(authority: &Authority) -> Value {
         "introspection_endpoint": format!("{issuer}oauth/introspect"),
         "jwks_uri": format!("{issuer}.well-known/jwks.json"),
         "userinfo_endpoint": format!("{issuer}userinfo"),
+        "end_session_endpoint": format!("{issuer}oidc/logout"),
         "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": grants,

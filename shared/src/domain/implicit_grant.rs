@@ -4,7 +4,7 @@
 use url::form_urlencoded::Serializer;
 
 use crate::clients::Client;
-use crate::domain::authorize::AuthorizationRequest;
+use crate::domain::authorize::{AuthorizationRequest, SignedIn};
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, Subject};
 use crate::domain::{now, Authority};
@@ -67,21 +67,22 @@ pub async fn grant(
     authority: &Authority,
     sessions: &dyn Sessions,
     client: &Client,
-    user: &UserRecord,
+    user: &SignedIn<'_>,
     request: &AuthorizationRequest,
 ) -> Result<ImplicitGrant, OAuthError> {
     let subject = Subject {
         sub: user.user_id.as_str(),
-        profile: &user.profile,
+        profile: user.profile,
         nonce: request.nonce.as_deref(),
+        auth_time: user.auth_time,
     };
     let (access_token, expires_in, id_token) =
         mint_user_tokens(authority, client, &subject, &request.scope)?;
     let refresh_token = match offline_device(client, &request.scope, request.device.as_ref()) {
         Some(device) => {
             let session = NewSession {
-                user_id: &user.user_id,
-                profile: &user.profile,
+                user_id: user.user_id,
+                profile: user.profile,
                 device,
                 scope: &request.scope,
                 credential_id: new_credential_id()?,

@@ -108,6 +108,8 @@ pub struct Subject<'a> {
     pub profile: &'a Profile,
     /// The OpenID Connect nonce of the original request.
     pub nonce: Option<&'a str>,
+    /// When the user signed in.
+    pub auth_time: u64,
 }
 
 /// Mints the access token, and the id token when `openid` is in `scope`.
@@ -128,6 +130,7 @@ pub fn mint_user_tokens(
             profile: subject.profile,
             scope,
             nonce: subject.nonce,
+            auth_time: subject.auth_time,
         };
         Some(signer.mint_id_token(&request, now)?.0)
     } else {
@@ -184,6 +187,8 @@ async fn refresh_grant(
         sub: redeemed.record.user_id.as_str(),
         profile: &redeemed.record.profile,
         nonce: None,
+        // The session began with the sign-in that created it.
+        auth_time: redeemed.record.created_at,
     };
     let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     Ok(token_response(minted, &scope, redeemed.successor))

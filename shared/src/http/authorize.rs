@@ -9,22 +9,25 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use crate::domain::authorize::{
-    locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, ResponseType,
+    locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, SignedIn,
 };
-use crate::domain::browser_device::{device_name, BrowserId};
-use crate::domain::implicit_grant::{grant, sign_in};
-use crate::domain::login_form::{self, FormError};
-use crate::domain::{code_grant, discovery};
-use crate::domain::{now, random_hex, Authority};
-use crate::error::{Fault, OAuthError};
+use crate::domain::discovery;
+use crate::domain::implicit_grant::sign_in;
+use crate::domain::login_form::FormError;
+use crate::domain::sign_in::{self as sign_in_session, SignInCookie};
+use crate::domain::{now, Authority};
+use crate::error::OAuthError;
 use crate::http::extract::Form;
-use crate::http::html::{error_page, login_page, page, LoginPage};
+use crate::http::html::error_page;
+use crate::http::login::{check_form_token, render_login, Retry};
+use crate::http::logout::{logout_get, logout_post};
 use crate::http::params::Params;
 use crate::http::requests::{authorization_params, AuthorizationRead};
+use crate::http::respond::{redirect, respond};
 use crate::http::route_table::{Method, Route, RouteTable};
-use crate::http::{cookies, finish_api_router, header_text};
-use crate::ids::OFFLINE_ACCESS;
+use crate::http::{cookies, finish_api_router};
 use crate::secret::Password;
+use crate::store::UserRecord;
 
 pub use crate::http::state::AuthorizeState;
 
@@ -42,6 +45,8 @@ fn table() -> RouteTable<AuthorizeState> {
     RouteTable::default()
         .add(Method::Get, "/authorize", show_login)
         .add(Method::Post, "/authorize", submit_login)
+        .add(Method::Get, "/oidc/logout", logout_get)
+        .add(Method::Post, "/oidc/logout", logout_post)
         .add(Method::Get, "/.well-known/jwks.json", jwks)
         .add(Method::Get, "/.well-known/openid-configuration", discovery)
         .add(
@@ -81,24 +86,6 @@ fn public_metadata(document: impl serde::Serialize) -> Response {
         HeaderValue::from_static("*"),
     );
     response
-}
-
-/// A redirect to the callback: `302` after a `GET`, `303` after the login
-/// form's `POST`, so the browser never re-sends the form (RFC 9700 §4.12).
-fn redirect(location: &str, status: StatusCode) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(value) => {
-            let mut response = status.into_response();
-            response.headers_mut().insert(header::LOCATION, value);
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(_) => error_page(&OAuthError::ServerError(Fault::Invariant(
-            "a redirect location is not a valid header",
-        ))),
-    }
 }
 
 /// Reads and validates an authorization request: a bad client or callback
@@ -155,7 +142,9 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// `GET /authorize`: validate, then show the login page.
+/// `GET /authorize`: validate, then show the login page; with
+/// `prompt=none`, answer from the browser's sign-in instead, or redirect
+/// with `login_required` (OIDC Core §3.1.2.1).
 async fn show_login(
     State(state): State<AuthorizeState>,
     uri: Uri,
@@ -165,12 +154,57 @@ async fn show_login(
     let params = Params::from_urlencoded(query).map_err(|err| error_page(&err))?;
     let (callback, request) = authorization_request(&params, &state.services.authority)
         .map_err(IntoResponse::into_response)?;
+    if request.sign_in.prompt_none {
+        return silently(&state, &callback, request, &headers).await;
+    }
+    let hint = request.sign_in.login_hint.clone().unwrap_or_default();
     let fresh = Retry {
         message: None,
-        username: "",
+        username: &hint,
         status: StatusCode::OK,
     };
     Ok(render_login(&state, &callback, &request, &headers, &fresh))
+}
+
+/// `prompt=none`: the code or tokens from the browser's sign-in, never a page.
+async fn silently(
+    state: &AuthorizeState,
+    callback: &Callback<'_>,
+    request: AuthorizationRequest,
+    headers: &HeaderMap,
+) -> Result<Response, Response> {
+    let issuer = state.services.authority.signer.issuer();
+    let refuse = |err: OAuthError| {
+        let error = RedirectError::to_callback(
+            callback,
+            Some(request.response_type.as_str()),
+            request.state.clone(),
+            err,
+        );
+        redirect(&error.location(issuer), StatusCode::FOUND)
+    };
+    let now = now();
+    let found = match cookies::read(headers, cookies::SESSION_COOKIE).and_then(SignInCookie::parse)
+    {
+        Some(cookie) => sign_in_session::current(state.sign_ins.as_ref(), &cookie, now).await,
+        None => Ok(None),
+    };
+    let found = found.map_err(|err| error_page(&err))?;
+    let session = sign_in_session::silent(&request, found, now).map_err(refuse)?;
+    let profile = state.users.find_profile(&session.user_id).await;
+    let Some(profile) = profile.map_err(|err| error_page(&err.into()))? else {
+        return Err(refuse(OAuthError::LoginRequired(
+            "The user must sign in.".into(),
+        )));
+    };
+    let user = SignedIn {
+        user_id: &session.user_id,
+        profile: &profile,
+        auth_time: session.auth_time,
+    };
+    respond(state, callback, request, &user, headers, StatusCode::FOUND)
+        .await
+        .map_err(|err| error_page(&err))
 }
 
 /// `POST /authorize`: check the form, sign in, issue, redirect.
@@ -211,126 +245,44 @@ async fn submit_login(
         .await
         .map_err(|err| error_page(&err))?
         .ok_or_else(|| again("Wrong email or password.", StatusCode::UNAUTHORIZED))?;
-    let mut request = request;
-    let new_browser = browser_device(&mut request, &headers).map_err(|err| error_page(&err))?;
-    let authority = &state.services.authority;
-    let issuer = authority.signer.issuer();
-    let location = match request.response_type {
-        ResponseType::Code => {
-            let codes = state.codes.as_ref();
-            code_grant::issue(codes, callback.client, &user, &request, issuer).await
-        }
-        ResponseType::Token => {
-            let sessions = state.sessions.as_ref();
-            grant(authority, sessions, callback.client, &user, &request)
-                .await
-                .map(|granted| granted.location(&request, issuer))
-        }
-    };
-    let mut response = location
-        .map(|location| redirect(&location, StatusCode::SEE_OTHER))
-        .map_err(|err| error_page(&err))?;
-    if let Some(id) = new_browser {
-        let secure = state.services.secure_cookies;
-        let max_age = cookies::DEVICE_COOKIE_MAX_AGE;
-        cookies::set(
-            &mut response,
-            cookies::DEVICE_COOKIE,
-            id.as_str(),
-            max_age,
-            secure,
-        );
-    }
-    Ok(response)
+    signed_in(&state, &callback, request, &user, &headers)
+        .await
+        .map_err(|err| error_page(&err))
 }
 
-/// The code flow's device when the request names none and asks for a
-/// refresh token: this browser, by its id cookie (a new id when it has
-/// none, returned to be set), named from its `User-Agent`.
-fn browser_device(
-    request: &mut AuthorizationRequest,
-    headers: &HeaderMap,
-) -> Result<Option<BrowserId>, OAuthError> {
-    let wanted = request.response_type == ResponseType::Code
-        && request.device.is_none()
-        && request.scope.contains(OFFLINE_ACCESS);
-    if !wanted {
-        return Ok(None);
-    }
-    let known = cookies::read(headers, cookies::DEVICE_COOKIE).and_then(BrowserId::parse);
-    let (id, new) = match known {
-        Some(id) => (id, false),
-        None => (BrowserId::generate()?, true),
-    };
-    let user_agent = header_text(headers, header::USER_AGENT);
-    request.device = Some(device_name(user_agent, &id)?);
-    Ok(new.then_some(id))
-}
-
-fn check_form_token(
-    state: &AuthorizeState,
-    request: &AuthorizationRequest,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<(), FormError> {
-    let binding = cookies::form_binding(headers).ok_or(FormError::Invalid)?;
-    let token = params
-        .get("login_form_token")
-        .ok()
-        .flatten()
-        .ok_or(FormError::Invalid)?;
-    login_form::verify(
-        state.services.authority.signer.key().form_key(),
-        &binding,
-        &request.canonical(),
-        token,
-        now(),
-    )
-}
-
-/// How the login page is shown: first time, or again after a failed attempt.
-struct Retry<'a> {
-    message: Option<&'a str>,
-    username: &'a str,
-    status: StatusCode,
-}
-
-/// Renders the login page with a fresh form token, bound to the form cookie.
-fn render_login(
+/// After the password: starts the browser's sign-in (its cookie), then
+/// answers the request with a `303`.
+async fn signed_in(
     state: &AuthorizeState,
     callback: &Callback<'_>,
-    request: &AuthorizationRequest,
+    request: AuthorizationRequest,
+    user: &UserRecord,
     headers: &HeaderMap,
-    retry: &Retry<'_>,
-) -> Response {
-    let binding = match cookies::form_binding(headers)
-        .map(Ok)
-        .unwrap_or_else(|| random_hex(16))
-    {
-        Ok(binding) => binding,
-        Err(err) => return error_page(&err),
+) -> Result<Response, OAuthError> {
+    let now = now();
+    let ttl = state.services.sign_in_ttl;
+    let cookie = sign_in_session::start(state.sign_ins.as_ref(), &user.user_id, now, ttl).await?;
+    let signed_in = SignedIn {
+        user_id: &user.user_id,
+        profile: &user.profile,
+        auth_time: now,
     };
-    let ttl = state.services.login_form_ttl;
-    let form_token = login_form::issue(
-        state.services.authority.signer.key().form_key(),
-        &binding,
-        &request.canonical(),
-        now(),
-        ttl,
-    );
-    let hidden = request.hidden_fields();
-    let html = login_page(&LoginPage {
-        client_name: &callback.client.name,
-        hidden: &hidden,
-        form_token: &form_token,
-        error: retry.message,
-        username: retry.username,
-    });
-    let origin = url::Url::parse(&callback.redirect_uri)
-        .map(|u| u.origin().ascii_serialization())
-        .ok();
-    let mut response = page(retry.status, html, origin.as_deref(), None);
+    let mut response = respond(
+        state,
+        callback,
+        request,
+        &signed_in,
+        headers,
+        StatusCode::SEE_OTHER,
+    )
+    .await?;
     let secure = state.services.secure_cookies;
-    cookies::set(&mut response, cookies::FORM_COOKIE, &binding, ttl, secure);
-    response
+    cookies::set(
+        &mut response,
+        cookies::SESSION_COOKIE,
+        &cookie.value(),
+        ttl,
+        secure,
+    );
+    Ok(response)
 }

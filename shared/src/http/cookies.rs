@@ -8,6 +8,8 @@ use axum::response::Response;
 pub const FORM_COOKIE: &str = "oa_login";
 /// The cookie that keeps a browser's device id for the code flow.
 pub const DEVICE_COOKIE: &str = "oa_device";
+/// The cookie that names the browser's sign-in (`domain::sign_in`).
+pub const SESSION_COOKIE: &str = "oa_session";
 /// How long the device cookie lives: two years.
 pub const DEVICE_COOKIE_MAX_AGE: u64 = 2 * 365 * 24 * 3600;
 

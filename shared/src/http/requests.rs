@@ -139,6 +139,9 @@ pub fn authorization_params(params: &Params) -> AuthorizationRead {
         read.device = params.get("device")?.map(str::to_owned);
         read.request = params.get("request")?.is_some();
         read.request_uri = params.get("request_uri")?.is_some();
+        read.prompt = params.get("prompt")?.map(str::to_owned);
+        read.max_age = params.get("max_age")?.map(str::to_owned);
+        read.login_hint = params.get("login_hint")?.map(str::to_owned);
         Ok(())
     };
     match rest(&mut read) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::app::Services;
-use crate::store::{Codes, Credentials, RevokedAccessTokens, Sessions, Store, Users};
+use crate::store::{Codes, Credentials, RevokedAccessTokens, Sessions, SignIns, Store, Users};
 
 /// The authorize function's state.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct AuthorizeState {
     pub sessions: Arc<dyn Sessions>,
     /// Where authorization codes are stored.
     pub codes: Arc<dyn Codes>,
+    /// The browsers' sign-ins.
+    pub sign_ins: Arc<dyn SignIns>,
 }
 
 impl AuthorizeState {
@@ -28,7 +30,8 @@ impl AuthorizeState {
             services,
             users: store.clone(),
             sessions: store.clone(),
-            codes: store,
+            codes: store.clone(),
+            sign_ins: store,
         }
     }
 }

@@ -47,6 +47,10 @@ pub struct IdTokenClaims {
     /// The nonce the client sent, echoed back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// When the user signed in (OIDC Core §2); every id token minted here
+    /// has it, so a client that sends `max_age` can check it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
     /// Profile claims released by the scope.
     #[serde(flatten)]
     pub profile: Profile,

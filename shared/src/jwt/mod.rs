@@ -67,6 +67,8 @@ pub struct IdTokenRequest<'a> {
     pub scope: &'a Scope,
     /// The client's nonce.
     pub nonce: Option<&'a str>,
+    /// When the user signed in (OIDC Core §2 `auth_time`).
+    pub auth_time: u64,
 }
 
 impl TokenSigner {
@@ -121,6 +123,7 @@ impl TokenSigner {
             iat: now,
             exp: now + self.id_token_ttl,
             nonce: request.nonce.map(str::to_owned),
+            auth_time: Some(request.auth_time),
             profile: request.profile.released_for(request.scope),
         };
         let token = self
@@ -220,6 +223,21 @@ impl TokenSigner {
         )
         .map(|data| data.claims)
         .map_err(|_| JwtError::Invalid)
+    }
+
+    /// Verifies an `id_token_hint` (OpenID RP-Initiated Logout 1.0 §2): an id
+    /// token of ours, for any client, expired or not (a logout often comes
+    /// after the id token's lifetime). The caller checks the audience.
+    pub fn verify_id_token_hint(&self, token: &str) -> Result<IdTokenClaims, JwtError> {
+        let key = self.check_header(token, "JWT")?;
+        let mut validation = Validation::new(key.algorithm());
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["iss", "aud", "sub"]);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        decode::<IdTokenClaims>(token, key.decoding(), &validation)
+            .map(|data| data.claims)
+            .map_err(|_| JwtError::Invalid)
     }
 }
 

@@ -44,6 +44,7 @@ fn an_access_token_verifies_and_an_id_token_does_not_pass_as_one() {
         profile: &profile,
         scope: &scope,
         nonce: Some("n"),
+        auth_time: 1,
     };
     let (id, expires_in) = signer.mint_id_token(&request, now()).unwrap();
     assert_eq!(expires_in, 36_000);
@@ -70,6 +71,7 @@ fn expired_and_foreign_audience_tokens_are_refused() {
         profile: &profile,
         scope: &scope,
         nonce: None,
+        auth_time: 1,
     };
     let (id, _) = signer.mint_id_token(&request, now()).unwrap();
     assert!(signer.verify_id_token(id.expose_secret(), &other).is_err());

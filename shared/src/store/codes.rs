@@ -31,6 +31,9 @@ pub struct CodeGrant {
     /// The id the refresh-token session will get, so a second use of the
     /// code can find and end it (RFC 6749 §4.1.2).
     pub credential_id: CredentialId,
+    /// When the user signed in (the id token's `auth_time`).
+    #[serde(default)]
+    pub auth_time: Option<u64>,
 }
 
 /// What a token request presents to use a code (RFC 6749 §4.1.3, RFC 7636

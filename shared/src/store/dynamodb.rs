@@ -9,6 +9,7 @@ mod items;
 mod refresh;
 mod revoked;
 mod setup;
+mod sign_ins;
 mod users;
 
 pub use setup::{
@@ -113,6 +114,20 @@ impl DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(output.item)
+    }
+
+    /// Deletes an item, if there is one.
+    async fn delete(&self, key: [(String, AttributeValue); 2]) -> Result<(), StoreError> {
+        let [pk, sk] = key;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(pk.0, pk.1)
+            .key(sk.0, sk.1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     /// Deletes an item if `condition` (with its one value `:v`) holds; `false` otherwise.

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use super::{
     device_sort_key, normalize_username, rotation, CodeBinding, CodeRecord, Codes, Credentials,
-    RefreshAttempt, RefreshTokenRecord, RevokedAccessTokens, SessionRef, Sessions, StoreError,
-    UserRecord, Users,
+    RefreshAttempt, RefreshTokenRecord, RevokedAccessTokens, SessionRef, Sessions, SignInRecord,
+    SignIns, StoreError, UserRecord, Users,
 };
 use crate::ids::{ClientId, CredentialId, UserId};
 use crate::jwt::Profile;
@@ -28,6 +28,8 @@ pub struct MemoryStore {
     codes: Mutex<HashMap<[u8; 32], CodeRecord>>,
     /// Revoked access tokens: `jti` and when the token expires.
     revoked: Mutex<HashMap<String, u64>>,
+    /// Sign-ins by user and hash of the cookie's secret.
+    sign_ins: Mutex<HashMap<(UserId, [u8; 32]), SignInRecord>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
@@ -55,6 +57,8 @@ pub struct MemorySnapshot {
     pub codes: Vec<([u8; 32], CodeRecord)>,
     /// Revoked access tokens by `jti`.
     pub revoked: Vec<(String, u64)>,
+    /// Sign-ins by user and hash.
+    pub sign_ins: Vec<((UserId, [u8; 32]), SignInRecord)>,
 }
 
 fn sorted<K: Ord + Clone, V: Clone>(map: &HashMap<K, V>) -> Vec<(K, V)> {
@@ -76,6 +80,7 @@ impl MemoryStore {
             users: sorted(&*lock(&self.users)?),
             codes: sorted(&*lock(&self.codes)?),
             revoked: sorted(&*lock(&self.revoked)?),
+            sign_ins: sorted(&*lock(&self.sign_ins)?),
         })
     }
 }
@@ -218,6 +223,7 @@ impl Credentials for MemoryStore {
     }
 
     async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError> {
+        lock(&self.sign_ins)?.retain(|(user, _), _| user != user_id);
         let mut tokens = lock(&self.tokens)?;
         let before = tokens.len();
         tokens.retain(|(user, _), _| user != user_id);
@@ -268,5 +274,36 @@ impl RevokedAccessTokens for MemoryStore {
         Ok(lock(&self.revoked)?
             .get(jti)
             .is_some_and(|expires_at| *expires_at >= now))
+    }
+}
+
+#[async_trait]
+impl SignIns for MemoryStore {
+    async fn put_sign_in(&self, record: &SignInRecord) -> Result<(), StoreError> {
+        let key = (record.user_id.clone(), *record.secret_hash.as_bytes());
+        lock(&self.sign_ins)?.insert(key, record.clone());
+        Ok(())
+    }
+
+    async fn find_sign_in(
+        &self,
+        user_id: &UserId,
+        secret_hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<SignInRecord>, StoreError> {
+        let key = (user_id.clone(), *secret_hash.as_bytes());
+        Ok(lock(&self.sign_ins)?
+            .get(&key)
+            .filter(|r| r.expires_at >= now)
+            .cloned())
+    }
+
+    async fn end_sign_in(
+        &self,
+        user_id: &UserId,
+        secret_hash: &TokenHash,
+    ) -> Result<(), StoreError> {
+        lock(&self.sign_ins)?.remove(&(user_id.clone(), *secret_hash.as_bytes()));
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod dynamodb;
 #[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 pub mod rotation;
+pub mod sign_ins;
 
 use async_trait::async_trait;
 
@@ -15,6 +16,7 @@ use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
 pub use codes::{CodeBinding, CodeGrant, CodeRecord, Codes};
 pub use rotation::RefreshAttempt;
+pub use sign_ins::{SignInRecord, SignIns};
 
 /// A failure to reach or read the store. It never holds token values or hashes.
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +207,8 @@ pub trait Credentials: Send + Sync {
         &self,
         id: &CredentialId,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
-    /// Deletes all of a user's records ("sign out everywhere"); returns how many.
+    /// Deletes all of a user's refresh-token records and ends all their
+    /// sign-ins ("sign out everywhere"); returns how many records it deleted.
     async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError>;
 }
 
@@ -220,6 +223,6 @@ pub trait RevokedAccessTokens: Send + Sync {
 }
 
 /// Everything a store offers; both implementations pass the same contract tests.
-pub trait Store: Users + Sessions + Credentials + Codes + RevokedAccessTokens {}
+pub trait Store: Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns {}
 
-impl<T> Store for T where T: Users + Sessions + Credentials + Codes + RevokedAccessTokens {}
+impl<T> Store for T where T: Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns {}

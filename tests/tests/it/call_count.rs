@@ -79,8 +79,8 @@ async fn a_successful_refresh_is_one_dynamodb_call_with_rotation_on_and_off() {
     let (tokens, calls) = counted.sign_in("web", "phone").await;
     assert_eq!(
         calls,
-        ["GetItem", "Query", "PutItem"],
-        "sign-in: the user, the session cap, the record"
+        ["GetItem", "PutItem", "Query", "PutItem"],
+        "sign-in: the user, the browser's sign-in, the session cap, the record"
     );
     let (status, body, calls) = counted
         .count(refresh_grant("web", &tokens["refresh_token"]))

@@ -44,7 +44,11 @@ pub fn capture(level: tracing::Level) -> (Captured, DefaultGuard) {
         .with_env_filter(shared::telemetry::filter(level.into()))
         .with_writer(move || writer.clone())
         .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first hit by another test thread while this subscriber was
+    // being registered can keep the interest it had without it; recompute.
+    tracing::callsite::rebuild_interest_cache();
+    (captured, guard)
 }
 
 /// The forms a secret could take in a log: the whole value, its last part
@@ -69,12 +73,17 @@ fn forms(secret: &str) -> Vec<String> {
 async fn no_secret_reaches_the_logs_in_the_flow_or_the_hostile_suite() {
     let (captured, _guard) = capture(tracing::Level::TRACE);
     let app = spawn_app().await;
+    // Other tests' threads register callsites meanwhile, and the interest
+    // they leave cached can hide this thread's events; recompute before each
+    // phase (each phase also checks that its own events were captured).
+    tracing::callsite::rebuild_interest_cache();
     let mut secrets = crate::e2e::classic_flow(&app).await;
     secrets.extend([
         local_api::DEMO_PASSWORD.to_owned(),
         local_api::ADMIN_SECRET.to_owned(),
     ]);
     let fixture = Fixture::new().await;
+    tracing::callsite::rebuild_interest_cache();
     let cases = fixture.run_all().await;
     secrets.extend(fixture.secrets());
     let pem = fixture.harness.key_pem.clone();

@@ -126,3 +126,49 @@ async fn userinfo_reads_the_profile_from_dynalite() {
                "email": local_api::DEMO_USERNAME, "email_verified": true})
     );
 }
+
+#[tokio::test]
+async fn prompt_none_and_sign_out_everywhere_work_on_dynalite() {
+    let app = spawn_app().await;
+    let signed_in = app.sign_in("e2e-silent", local_api::DEMO_PASSWORD).await;
+    assert_eq!(signed_in.status(), 303);
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("oa_session="))
+        .expect("a sign-in cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, fragment) = crate::helpers::TestApp::redirect_fragment(&signed_in);
+    let silent = format!("{}&prompt=none", app.authorize_query("e2e-silent-2"));
+    let answer = |cookie: String| {
+        app.http
+            .get(app.url(&format!("/authorize?{silent}")))
+            .header("cookie", cookie)
+            .send()
+    };
+    let quiet = answer(session.clone()).await.unwrap();
+    assert_eq!(quiet.status(), 302);
+    let location = quiet.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("#access_token="), "{location}");
+
+    // Sign out everywhere ends the sign-in as well as the devices.
+    let everywhere = app
+        .http
+        .delete(app.url(&format!(
+            "/api/users/{}/refresh_tokens",
+            local_api::DEMO_USER_ID
+        )))
+        .bearer_auth(&fragment["access_token"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(everywhere.status(), 204);
+    let refused = answer(session).await.unwrap();
+    let location = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("error=login_required"), "{location}");
+}

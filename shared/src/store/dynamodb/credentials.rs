@@ -114,13 +114,21 @@ impl Credentials for DynamoStore {
 
     async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError> {
         let (records, _) = self.query_records(user_id, DEVICE_KEY_PREFIX).await?;
-        // The deletes go out together, so signing out everywhere costs two
+        let sign_ins = self.sign_in_keys(user_id).await?;
+        // The deletes go out together, so signing out everywhere costs three
         // round trips, not one per session (the request's time budget).
         let deletes = records.iter().map(|record| {
             let sk = device_sort_key(&record.client_id, &record.device);
             self.delete_credential(user_id, sk, &record.credential_id)
         });
-        let outcomes = futures_util::future::try_join_all(deletes).await?;
+        let ends = sign_ins
+            .into_iter()
+            .map(|sk| self.delete(Self::key(user_id.to_string(), sk)));
+        let (outcomes, _) = futures_util::future::try_join(
+            futures_util::future::try_join_all(deletes),
+            futures_util::future::try_join_all(ends),
+        )
+        .await?;
         Ok(outcomes.into_iter().filter(|deleted| *deleted).count())
     }
 }

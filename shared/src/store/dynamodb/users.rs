@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::items::{self, user_from_item, user_to_item};
-use super::{conditional, unavailable, DynamoStore};
+use super::{conditional, DynamoStore};
 use crate::ids::UserId;
 use crate::jwt::Profile;
 use crate::store::{normalize_username, StoreError, UserRecord, Users};
@@ -41,15 +41,8 @@ impl Users for DynamoStore {
         if conditional(result)?.is_some() {
             return Ok(true);
         }
-        let [pk, sk] = Self::key(user.user_id.to_string(), items::PROFILE_SK.to_owned());
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(pk.0, pk.1)
-            .key(sk.0, sk.1)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let profile = Self::key(user.user_id.to_string(), items::PROFILE_SK.to_owned());
+        self.delete(profile).await?;
         Ok(false)
     }
 }

@@ -326,14 +326,16 @@ async fn devices(harness: &Harness, access: &str) -> Vec<String> {
 async fn the_code_flow_without_a_device_signs_in_this_browser() {
     let harness = Harness::new().await;
     let first = browser_sign_in(&harness, None).await;
-    let cookie = first.cookie();
-    let id = cookie.strip_prefix("oa_device=").unwrap().to_owned();
-    assert_eq!(id.len(), 16, "{cookie}");
-    let set = first.header("set-cookie").unwrap();
+    let set = first
+        .set_cookie("oa_device")
+        .expect("the browser gets an id");
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
         "{set}"
     );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let id = cookie.strip_prefix("oa_device=").unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{cookie}");
     let tokens = exchanged(&harness, &first).await;
     let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let access = tokens["access_token"].as_str().unwrap().to_owned();
@@ -343,7 +345,7 @@ async fn the_code_flow_without_a_device_signs_in_this_browser() {
     // Again from the same browser: the same device, so the session is replaced.
     let again = browser_sign_in(&harness, Some(&cookie)).await;
     assert!(
-        again.header("set-cookie").is_none(),
+        again.set_cookie("oa_device").is_none(),
         "the browser keeps its id"
     );
     exchanged(&harness, &again).await;

@@ -152,6 +152,16 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The `Set-Cookie` header that sets cookie `name`, if there is one.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
     /// The parameters after `#` in the Location header.
     pub fn fragment(&self) -> HashMap<String, String> {
         let location = self.header("location").expect("a Location header");

@@ -23,6 +23,8 @@ pub use super::events::{form, send, Call, Gateway, Reply, BOTH};
 pub const CALLBACK: &str = "https://app.example.com/callback";
 pub const ORIGIN: &str = "https://app.example.com";
 pub const PASSWORD: &str = "correct horse battery";
+/// Where the web client's users land after RP-initiated logout.
+pub const SIGNED_OUT: &str = "https://app.example.com/signed-out";
 
 /// The three functions' routers over one in-memory store, with test clients and users.
 pub struct Harness {
@@ -44,6 +46,7 @@ fn clients_json() -> String {
     ]);
     json!([
         {"client_id": "web", "grant_types": classic, "name": "Web <App>", "callbacks": [CALLBACK], "web_origins": [ORIGIN],
+         "post_logout_redirect_uris": [SIGNED_OUT],
          "refresh_tokens": true, "delegation_targets": ["api-client"]},
         {"client_id": "api-client", "name": "API", "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
         {"client_id": "no-refresh", "grant_types": classic, "name": "No refresh", "callbacks": [CALLBACK]},

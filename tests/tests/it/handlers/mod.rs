@@ -9,6 +9,7 @@ mod management;
 mod oauth_endpoints;
 mod refresh_grant;
 mod revoke;
+mod sign_in_session;
 mod token;
 mod userinfo;
 

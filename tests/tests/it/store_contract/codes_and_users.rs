@@ -154,3 +154,40 @@ pub(super) async fn a_revoked_access_token_stays_revoked_until_it_expires(store:
         .await
         .unwrap());
 }
+
+pub(super) async fn a_sign_in_is_found_until_it_ends_or_the_user_signs_out_everywhere(
+    store: Arc<dyn Store>,
+) {
+    let user = UserId::parse("usr_signin".into()).unwrap();
+    let record = SignInRecord {
+        user_id: user.clone(),
+        secret_hash: TokenHash::from_bytes(&[5; 32]).unwrap(),
+        auth_time: 1_000,
+        expires_at: 2_000,
+    };
+    store.put_sign_in(&record).await.unwrap();
+    let find = |now| {
+        let store = store.clone();
+        let user = user.clone();
+        async move {
+            store
+                .find_sign_in(&user, &TokenHash::from_bytes(&[5; 32]).unwrap(), now)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(find(1_500).await, Some(record.clone()));
+    assert_eq!(find(2_001).await, None, "ended by its expiry");
+    let other = TokenHash::from_bytes(&[6; 32]).unwrap();
+    assert_eq!(
+        store.find_sign_in(&user, &other, 1_500).await.unwrap(),
+        None
+    );
+    store.end_sign_in(&user, &record.secret_hash).await.unwrap();
+    assert_eq!(find(1_500).await, None, "logout ends it");
+    store.end_sign_in(&user, &record.secret_hash).await.unwrap();
+
+    store.put_sign_in(&record).await.unwrap();
+    store.revoke_all(&user).await.unwrap();
+    assert_eq!(find(1_500).await, None, "sign out everywhere ends it");
+}

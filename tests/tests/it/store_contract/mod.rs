@@ -13,8 +13,8 @@ use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
 use shared::store::{
-    CodeBinding, CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Store,
-    UserRecord,
+    CodeBinding, CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord,
+    SignInRecord, Store, UserRecord,
 };
 
 use crate::dynalite::fresh_table;
@@ -138,6 +138,7 @@ fn code(n: u8, expires_at: u64) -> CodeRecord {
                 email_verified: Some(true),
             },
             credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
+            auth_time: Some(900),
         },
         expires_at,
         used_at: None,
@@ -187,4 +188,5 @@ store_contract!(
     credentials_are_found_by_id_and_revoked_all_at_once,
     creating_a_user_refuses_a_taken_login,
     a_revoked_access_token_stays_revoked_until_it_expires,
+    a_sign_in_is_found_until_it_ends_or_the_user_signs_out_everywhere,
 );
