@@ -18,6 +18,13 @@ import urllib.parse
 LOGIN = [("username", "demo@example.com"), ("password", "demo-password")]
 
 
+def hidden_fields(page):
+    """The login page's hidden inputs (the authorization request and the
+    form's anti-forgery token), as a dict."""
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: html.unescape(value) for name, value in hidden}
+
+
 def sign_in(base, client_id, device):
     """The callback fragment's values of one sign-in."""
     url = urllib.parse.urlsplit(base)
@@ -31,8 +38,7 @@ def sign_in(base, client_id, device):
     if response.status != 200:
         raise SystemExit(f"sign_in: the login page answered {response.status}: {page[:300]}")
     cookie = response.getheader("set-cookie").split(";")[0]
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
-    form = urllib.parse.urlencode([(k, html.unescape(v)) for k, v in hidden] + LOGIN)
+    form = urllib.parse.urlencode(list(hidden_fields(page).items()) + LOGIN)
     conn.request("POST", "/authorize", form,
                  {"content-type": "application/x-www-form-urlencoded", "cookie": cookie})
     response = conn.getresponse()

@@ -38,6 +38,7 @@ pub fn clients_json(port: u16) -> String {
             "client_id": "local-demo",
             "name": "Local demo app",
             "callbacks": callbacks,
+            "post_logout_redirect_uris": callbacks,
             "web_origins": hosts,
             "refresh_tokens": true,
             "grant_types": CLASSIC_GRANTS
