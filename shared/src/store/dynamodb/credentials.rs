@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{self, record_from_item};
+use super::items::{self, record_from_item, Item};
+use super::sign_ins::SIGN_IN_PREFIX;
 use super::{unavailable, DynamoStore};
 use crate::ids::{CredentialId, UserId};
 use crate::refresh_token::RefreshToken;
@@ -16,15 +17,9 @@ use crate::store::{
 pub const CREDENTIAL_INDEX: &str = "by_credential_id";
 
 impl DynamoStore {
-    /// The records of a user's partition whose sort key starts with `prefix`
-    /// (strongly consistent), and whether the user's profile exists.
-    pub(super) async fn query_records(
-        &self,
-        user_id: &UserId,
-        prefix: &str,
-    ) -> Result<(Vec<RefreshTokenRecord>, bool), StoreError> {
-        let mut records = Vec::new();
-        let mut known = false;
+    /// Every item of a user's partition, by strongly consistent reads.
+    async fn partition(&self, user_id: &UserId) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
         let mut start = None;
         loop {
             let output = self
@@ -38,19 +33,47 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for item in output.items() {
-                match item.get("sk").and_then(|v| v.as_s().ok()) {
-                    Some(sk) if sk.starts_with(prefix) => records.push(record_from_item(item)?),
-                    Some(sk) if sk == items::PROFILE_SK => known = true,
-                    _ => {}
-                }
-            }
+            found.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok((records, known));
+                return Ok(found);
             }
         }
     }
+
+    /// The records of a user's partition whose sort key starts with `prefix`
+    /// (strongly consistent), and whether the user's profile exists.
+    pub(super) async fn query_records(
+        &self,
+        user_id: &UserId,
+        prefix: &str,
+    ) -> Result<(Vec<RefreshTokenRecord>, bool), StoreError> {
+        let partition = self.partition(user_id).await?;
+        records_in(&partition, prefix)
+    }
+}
+
+/// The partition's records under `prefix`, and whether it holds the profile.
+fn records_in(
+    partition: &[Item],
+    prefix: &str,
+) -> Result<(Vec<RefreshTokenRecord>, bool), StoreError> {
+    let mut records = Vec::new();
+    let mut known = false;
+    for item in partition {
+        match sort_key(item) {
+            Some(sk) if sk.starts_with(prefix) => records.push(record_from_item(item)?),
+            Some(sk) if sk == items::PROFILE_SK => known = true,
+            _ => {}
+        }
+    }
+    Ok((records, known))
+}
+
+fn sort_key(item: &Item) -> Option<&str> {
+    item.get("sk")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 #[async_trait]
@@ -113,10 +136,17 @@ impl Credentials for DynamoStore {
     }
 
     async fn revoke_all(&self, user_id: &UserId) -> Result<usize, StoreError> {
-        let (records, _) = self.query_records(user_id, DEVICE_KEY_PREFIX).await?;
-        let sign_ins = self.sign_in_keys(user_id).await?;
-        // The deletes go out together, so signing out everywhere costs three
-        // round trips, not one per session (the request's time budget).
+        // One read of the partition finds the devices and the sign-ins; the
+        // deletes go out together, so signing out everywhere costs two round
+        // trips, not one per session (the request's time budget).
+        let partition = self.partition(user_id).await?;
+        let (records, _) = records_in(&partition, DEVICE_KEY_PREFIX)?;
+        let sign_ins: Vec<String> = partition
+            .iter()
+            .filter_map(sort_key)
+            .filter(|sk| sk.starts_with(SIGN_IN_PREFIX))
+            .map(str::to_owned)
+            .collect();
         let deletes = records.iter().map(|record| {
             let sk = device_sort_key(&record.client_id, &record.device);
             self.delete_credential(user_id, sk, &record.credential_id)

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::Item;
-use super::{unavailable, DynamoStore};
+use super::DynamoStore;
 use crate::ids::UserId;
 use crate::refresh_token::TokenHash;
 use crate::store::{SignInRecord, SignIns, StoreError};
@@ -23,39 +23,6 @@ fn number(item: &Item, name: &'static str) -> Result<u64, StoreError> {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
         .ok_or(StoreError::Corrupt(name))
-}
-
-impl DynamoStore {
-    /// The sort keys of a user's sign-ins (to end them all).
-    pub(super) async fn sign_in_keys(&self, user_id: &UserId) -> Result<Vec<String>, StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(user_id.to_string()))
-                .expression_attribute_values(":prefix", AttributeValue::S(SIGN_IN_PREFIX.into()))
-                .projection_expression("sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            keys.extend(
-                output
-                    .items()
-                    .iter()
-                    .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned()),
-            );
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(keys);
-            }
-        }
-    }
 }
 
 #[async_trait]

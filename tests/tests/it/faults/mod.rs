@@ -160,6 +160,7 @@ async fn every_store_route(
                 "Basic Y29uZmlkZW50aWFsLWFwcDphcHAtc2VjcmV0",
             ),
         ),
+        ("UserInfo", Raw::get("/userinfo").bearer(at)),
     ];
     let mut calls: Vec<(String, Raw, bool)> = api
         .into_iter()
@@ -170,6 +171,20 @@ async fn every_store_route(
         sign_in_request(router, "new-phone").await,
         true,
     ));
+    // A well-formed sign-in cookie of Ana's: both routes must read or end it.
+    let session = format!("oa_session=dXNyX2FuYQ.{}", "0".repeat(64));
+    let silent = form(&[
+        ("response_type", "token"),
+        ("client_id", "web"),
+        ("redirect_uri", CALLBACK),
+        ("prompt", "none"),
+    ]);
+    for (name, raw) in [
+        ("prompt=none", Raw::get(format!("/authorize?{silent}"))),
+        ("logout", Raw::get("/oidc/logout")),
+    ] {
+        calls.push((name.to_owned(), raw.header("cookie", &session), true));
+    }
     calls
 }
 
