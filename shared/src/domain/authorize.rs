@@ -3,7 +3,9 @@
 //! Validate the client and callback before anything else, then the request.
 
 use crate::clients::{Client, ClientRegistry, GrantType};
-pub use crate::domain::redirect::{with_params, RedirectError};
+pub use crate::domain::redirect::{
+    with_params, AuthorizationResponse, RedirectError, ResponseMode,
+};
 use crate::domain::sign_in_options::SignInOptions;
 use crate::error::OAuthError;
 use crate::ids::{DeviceName, Scope, UserId, OFFLINE_ACCESS, OPENID};
@@ -47,6 +49,8 @@ pub struct AuthorizationParams {
     pub max_age: Option<String>,
     /// `login_hint`.
     pub login_hint: Option<String>,
+    /// `response_mode`.
+    pub response_mode: Option<String>,
 }
 
 /// Who signed in, and when: what an authorization response is issued for.
@@ -138,6 +142,16 @@ pub struct AuthorizationRequest {
     pub device: Option<DeviceName>,
     /// `prompt`, `max_age` and `login_hint`.
     pub sign_in: SignInOptions,
+    /// How the response travels to the callback.
+    pub response_mode: ResponseMode,
+}
+
+impl AuthorizationParams {
+    /// The response mode errors go back with: the one named, if it may carry
+    /// this response type, else the response type's default.
+    pub fn error_mode(&self) -> ResponseMode {
+        ResponseMode::of(self.response_type.as_deref(), self.response_mode.as_deref())
+    }
 }
 
 /// Validates the rest of the request, once the callback is known to be good.
@@ -146,16 +160,11 @@ pub fn parse_request(
     callback: &Callback<'_>,
 ) -> Result<AuthorizationRequest, RedirectError> {
     let state = params.state.clone();
-    let fail = |error| {
-        RedirectError::to_callback(
-            callback,
-            params.response_type.as_deref(),
-            state.clone(),
-            error,
-        )
-    };
+    let fail =
+        |error| RedirectError::to_callback(callback, params.error_mode(), state.clone(), error);
     check_request_objects(params).map_err(fail)?;
     let response_type = check_response_type(params, callback.client).map_err(fail)?;
+    let response_mode = response_mode(params, response_type).map_err(fail)?;
     let code_challenge = match response_type {
         ResponseType::Code => pkce_challenge(params, callback.client).map_err(fail)?,
         ResponseType::Token => None,
@@ -197,7 +206,35 @@ pub fn parse_request(
         nonce,
         device,
         sign_in,
+        response_mode,
     })
+}
+
+/// `response_mode` (OAuth 2.0 Multiple Response Type Encoding Practices §2.1,
+/// Form Post Response Mode §2): `query`, `fragment` or `form_post`, never
+/// `query` for tokens; absent, the response type's default.
+fn response_mode(
+    params: &AuthorizationParams,
+    response_type: ResponseType,
+) -> Result<ResponseMode, OAuthError> {
+    let default = match response_type {
+        ResponseType::Code => ResponseMode::Query,
+        ResponseType::Token => ResponseMode::Fragment,
+    };
+    let Some(named) = params.response_mode.as_deref() else {
+        return Ok(default);
+    };
+    match ResponseMode::from_name(named) {
+        Some(ResponseMode::Query) if response_type == ResponseType::Token => {
+            Err(OAuthError::InvalidRequest(
+                "Tokens are never sent in the query (response_mode=query).".into(),
+            ))
+        }
+        Some(mode) => Ok(mode),
+        None => Err(OAuthError::InvalidRequest(
+            "response_mode must be query, fragment or form_post.".into(),
+        )),
+    }
 }
 
 /// OIDC Core §6: this server takes no request objects, by value or by reference.
@@ -310,6 +347,13 @@ impl AuthorizationRequest {
             fields.push(("code_challenge_method", "S256".to_owned()));
         }
         fields.extend(self.sign_in.hidden_fields());
+        let default = match self.response_type {
+            ResponseType::Code => ResponseMode::Query,
+            ResponseType::Token => ResponseMode::Fragment,
+        };
+        if self.response_mode != default {
+            fields.push(("response_mode", self.response_mode.as_str().to_owned()));
+        }
         fields
     }
 

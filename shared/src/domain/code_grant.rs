@@ -2,10 +2,9 @@
 //! single-use code at `/authorize`, exchanged at `/oauth/token`.
 
 use aws_lc_rs::digest;
-use url::form_urlencoded::Serializer;
 
 use crate::clients::{Client, GrantType};
-use crate::domain::authorize::{with_params, AuthorizationRequest, SignedIn};
+use crate::domain::authorize::{AuthorizationRequest, AuthorizationResponse, SignedIn};
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse, TokenStores};
 use crate::domain::{now, pkce, random_hex, Authority};
@@ -23,15 +22,15 @@ fn code_hash(code: &str) -> Option<TokenHash> {
     TokenHash::from_bytes(digest::digest(&digest::SHA256, code.as_bytes()).as_ref())
 }
 
-/// Stores a new code for the signed-in user and returns the redirect
-/// `redirect_uri?code=…&state=…&iss=…` (§4.1.2; `iss` by RFC 9207 §2).
+/// Stores a new code for the signed-in user and returns the response
+/// `code`, `state`, `iss` (§4.1.2; `iss` by RFC 9207 §2).
 pub async fn issue(
     codes: &dyn Codes,
     client: &Client,
     user: &SignedIn<'_>,
     request: &AuthorizationRequest,
     issuer: &str,
-) -> Result<String, OAuthError> {
+) -> Result<AuthorizationResponse, OAuthError> {
     let code = random_hex(32)?;
     let code_hash = code_hash(&code).ok_or(Fault::Invariant("a code hash has the wrong length"))?;
     let grant = CodeGrant {
@@ -53,13 +52,17 @@ pub async fn issue(
         used_at: None,
     };
     codes.put_code(&record).await?;
-    let mut params = Serializer::new(String::new());
-    params.append_pair("code", &code);
+    let mut params = vec![("code".to_owned(), code)];
     if let Some(state) = &request.state {
-        params.append_pair("state", state);
+        params.push(("state".to_owned(), state.clone()));
     }
-    params.append_pair("iss", issuer);
-    Ok(with_params(&request.redirect_uri, &params.finish(), true))
+    let mode = request.response_mode;
+    Ok(AuthorizationResponse::new(
+        &request.redirect_uri,
+        mode,
+        params,
+        issuer,
+    ))
 }
 
 /// The parameters of the code grant's token request (§4.1.3, RFC 7636 §4.5).

@@ -49,7 +49,7 @@ pub fn document(authority: &Authority) -> Value {
         "userinfo_endpoint": format!("{issuer}userinfo"),
         "end_session_endpoint": format!("{issuer}oidc/logout"),
         "response_types_supported": RESPONSE_TYPES,
-        "response_modes_supported": ["query", "fragment"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grants,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [algorithm],

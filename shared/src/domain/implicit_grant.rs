@@ -1,10 +1,8 @@
 //! Signing the user in and issuing the tokens of the implicit grant
 //! (RFC 6749 §4.2.2), with a refresh token bound to the app, user and device.
 
-use url::form_urlencoded::Serializer;
-
 use crate::clients::Client;
-use crate::domain::authorize::{AuthorizationRequest, SignedIn};
+use crate::domain::authorize::{AuthorizationRequest, AuthorizationResponse, SignedIn};
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, Subject};
 use crate::domain::{now, Authority};
@@ -41,23 +39,24 @@ pub struct ImplicitGrant {
 impl ImplicitGrant {
     /// `redirect_uri#access_token=…&token_type=Bearer&expires_in=…&id_token=…&state=…&refresh_token=…&iss=…`
     /// (`iss` by RFC 9207 §2).
-    pub fn location(&self, request: &AuthorizationRequest, issuer: &str) -> String {
-        let mut fragment = Serializer::new(String::new());
-        fragment.append_pair("access_token", self.access_token.expose_secret());
-        fragment.append_pair("token_type", "Bearer");
-        fragment.append_pair("expires_in", &self.expires_in.to_string());
-        fragment.append_pair("scope", &self.scope.to_string());
+    pub fn response(&self, request: &AuthorizationRequest, issuer: &str) -> AuthorizationResponse {
+        let mut params = vec![
+            ("access_token", self.access_token.expose_secret().to_owned()),
+            ("token_type", "Bearer".to_owned()),
+            ("expires_in", self.expires_in.to_string()),
+            ("scope", self.scope.to_string()),
+        ];
         if let Some(id_token) = &self.id_token {
-            fragment.append_pair("id_token", id_token.expose_secret());
+            params.push(("id_token", id_token.expose_secret().to_owned()));
         }
         if let Some(state) = &request.state {
-            fragment.append_pair("state", state);
+            params.push(("state", state.clone()));
         }
         if let Some(refresh_token) = &self.refresh_token {
-            fragment.append_pair("refresh_token", refresh_token.expose_secret());
+            params.push(("refresh_token", refresh_token.expose_secret().to_owned()));
         }
-        fragment.append_pair("iss", issuer);
-        format!("{}#{}", request.redirect_uri, fragment.finish())
+        let params = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        AuthorizationResponse::new(&request.redirect_uri, request.response_mode, params, issuer)
     }
 }
 

@@ -1,10 +1,100 @@
-//! Sending an authorization request's error back to its validated callback
-//! (RFC 6749 §4.1.2.1, §4.2.2.1), with `iss` (RFC 9207).
+//! Sending an authorization response back to its validated callback: the
+//! response mode (OAuth 2.0 Multiple Response Type Encoding Practices §2.1,
+//! Form Post Response Mode §2), the parameters, errors included (RFC 6749
+//! §4.1.2.1, §4.2.2.1), always with `iss` (RFC 9207).
 
 use url::form_urlencoded::Serializer;
 
 use crate::domain::authorize::Callback;
 use crate::error::OAuthError;
+
+/// How the parameters travel to the callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// In the query (the code flow's default).
+    Query,
+    /// In the fragment (the implicit flow's default).
+    Fragment,
+    /// In an auto-submitting HTML form posted to the callback.
+    FormPost,
+}
+
+impl ResponseMode {
+    /// The mode a request names, or `None` for an unknown value.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "query" => Some(Self::Query),
+            "fragment" => Some(Self::Fragment),
+            "form_post" => Some(Self::FormPost),
+            _ => None,
+        }
+    }
+
+    /// The mode's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Query => "query",
+            Self::Fragment => "fragment",
+            Self::FormPost => "form_post",
+        }
+    }
+
+    /// The mode of a request: the one it names if that may carry this
+    /// response type (tokens never go in the query, §2.1), else the default.
+    pub fn of(response_type: Option<&str>, named: Option<&str>) -> Self {
+        let default = if response_type == Some("code") {
+            Self::Query
+        } else {
+            Self::Fragment
+        };
+        match named.and_then(Self::from_name) {
+            Some(Self::Query) if default == Self::Fragment => default,
+            Some(mode) => mode,
+            None => default,
+        }
+    }
+}
+
+/// An authorization response: where it goes, how, and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    /// The validated callback.
+    pub redirect_uri: String,
+    /// How the parameters travel.
+    pub mode: ResponseMode,
+    /// The parameters, `iss` last.
+    pub params: Vec<(String, String)>,
+}
+
+impl AuthorizationResponse {
+    /// The response's parameters for `redirect_uri`, with `iss` added.
+    pub fn new(
+        redirect_uri: &str,
+        mode: ResponseMode,
+        params: Vec<(String, String)>,
+        issuer: &str,
+    ) -> Self {
+        let mut params = params;
+        params.push(("iss".to_owned(), issuer.to_owned()));
+        Self {
+            redirect_uri: redirect_uri.to_owned(),
+            mode,
+            params,
+        }
+    }
+
+    /// The URL to redirect to, for the query and fragment modes.
+    pub fn location(&self) -> Option<String> {
+        let encoded = Serializer::new(String::new())
+            .extend_pairs(&self.params)
+            .finish();
+        match self.mode {
+            ResponseMode::Query => Some(with_params(&self.redirect_uri, &encoded, true)),
+            ResponseMode::Fragment => Some(with_params(&self.redirect_uri, &encoded, false)),
+            ResponseMode::FormPost => None,
+        }
+    }
+}
 
 /// An error that is sent back to the validated callback (RFC 6749 §4.2.2.1).
 #[derive(Debug)]
@@ -15,8 +105,8 @@ pub struct RedirectError {
     pub state: Option<String>,
     /// The error.
     pub error: OAuthError,
-    /// Whether the error goes in the query (code flow) or the fragment.
-    pub in_query: bool,
+    /// How it travels.
+    pub mode: ResponseMode,
 }
 
 /// `uri` with `params` appended to its query (RFC 6749 §3.1.2: an existing
@@ -30,10 +120,11 @@ pub fn with_params(uri: &str, params: &str, in_query: bool) -> String {
 }
 
 impl RedirectError {
-    /// An error for a good callback, with the state already read (or `None`).
+    /// An error for a good callback, with the state already read (or `None`)
+    /// and the response mode the request asked for, if it may be used.
     pub fn to_callback(
         callback: &Callback<'_>,
-        response_type: Option<&str>,
+        mode: ResponseMode,
         state: Option<String>,
         error: OAuthError,
     ) -> Self {
@@ -41,20 +132,19 @@ impl RedirectError {
             redirect_uri: callback.redirect_uri.clone(),
             state,
             error,
-            in_query: response_type == Some("code"),
+            mode,
         }
     }
 
-    /// `redirect_uri#error=…&error_description=…&state=…&iss=…` (`?` in the
-    /// code flow; `iss` by RFC 9207 §2).
-    pub fn location(&self, issuer: &str) -> String {
-        let mut params = Serializer::new(String::new());
-        params.append_pair("error", self.error.code());
-        params.append_pair("error_description", &self.error.description());
+    /// `error`, `error_description`, `state` and `iss` (RFC 9207 §2).
+    pub fn response(&self, issuer: &str) -> AuthorizationResponse {
+        let mut params = vec![
+            ("error".to_owned(), self.error.code().to_owned()),
+            ("error_description".to_owned(), self.error.description()),
+        ];
         if let Some(state) = &self.state {
-            params.append_pair("state", state);
+            params.push(("state".to_owned(), state.clone()));
         }
-        params.append_pair("iss", issuer);
-        with_params(&self.redirect_uri, &params.finish(), self.in_query)
+        AuthorizationResponse::new(&self.redirect_uri, self.mode, params, issuer)
     }
 }

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use crate::domain::authorize::{
-    locate_callback, parse_request, AuthorizationRequest, Callback, RedirectError, SignedIn,
+    locate_callback, parse_request, AuthorizationRequest, AuthorizationResponse, Callback,
+    RedirectError, SignedIn,
 };
 use crate::domain::discovery;
 use crate::domain::implicit_grant::sign_in;
@@ -23,7 +24,7 @@ use crate::http::login::{check_form_token, render_login, Retry};
 use crate::http::logout::{logout_get, logout_post};
 use crate::http::params::Params;
 use crate::http::requests::{authorization_params, AuthorizationRead};
-use crate::http::respond::{redirect, respond};
+use crate::http::respond::{deliver, respond};
 use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::{cookies, finish_api_router};
 use crate::secret::Password;
@@ -103,12 +104,12 @@ fn authorization_request<'a>(
     };
     let callback = locate_callback(&read, &authority.clients).map_err(Refusal::Page)?;
     if let Some(err) = unread {
-        let response_type = read.response_type.as_deref();
-        let error = RedirectError::to_callback(&callback, response_type, read.state.clone(), err);
-        return Err(Refusal::Redirect(error.location(issuer)));
+        let error =
+            RedirectError::to_callback(&callback, read.error_mode(), read.state.clone(), err);
+        return Err(Refusal::Redirect(error.response(issuer)));
     }
     let request =
-        parse_request(&read, &callback).map_err(|e| Refusal::Redirect(e.location(issuer)))?;
+        parse_request(&read, &callback).map_err(|e| Refusal::Redirect(e.response(issuer)))?;
     Ok((callback, request))
 }
 
@@ -119,15 +120,15 @@ enum Refusal {
     /// An HTML error page; nothing is sent to the client.
     Page(OAuthError),
     /// `error`, `error_description`, `state` and `iss` sent to the validated
-    /// callback: the location.
-    Redirect(String),
+    /// callback in the request's response mode.
+    Redirect(AuthorizationResponse),
 }
 
 impl Refusal {
     /// The refusal of the login form's `POST`: a redirect is a `303`.
     fn after_post(self) -> Response {
         match self {
-            Self::Redirect(location) => redirect(&location, StatusCode::SEE_OTHER),
+            Self::Redirect(answer) => deliver(&answer, StatusCode::SEE_OTHER),
             page => page.into_response(),
         }
     }
@@ -137,7 +138,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Self::Page(err) => error_page(&err),
-            Self::Redirect(location) => redirect(&location, StatusCode::FOUND),
+            Self::Redirect(answer) => deliver(&answer, StatusCode::FOUND),
         }
     }
 }
@@ -175,13 +176,9 @@ async fn silently(
 ) -> Result<Response, Response> {
     let issuer = state.services.authority.signer.issuer();
     let refuse = |err: OAuthError| {
-        let error = RedirectError::to_callback(
-            callback,
-            Some(request.response_type.as_str()),
-            request.state.clone(),
-            err,
-        );
-        redirect(&error.location(issuer), StatusCode::FOUND)
+        let mode = request.response_mode;
+        let error = RedirectError::to_callback(callback, mode, request.state.clone(), err);
+        deliver(&error.response(issuer), StatusCode::FOUND)
     };
     let now = now();
     let found = match cookies::read(headers, cookies::SESSION_COOKIE).and_then(SignInCookie::parse)

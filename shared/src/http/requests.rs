@@ -142,6 +142,7 @@ pub fn authorization_params(params: &Params) -> AuthorizationRead {
         read.prompt = params.get("prompt")?.map(str::to_owned);
         read.max_age = params.get("max_age")?.map(str::to_owned);
         read.login_hint = params.get("login_hint")?.map(str::to_owned);
+        read.response_mode = params.get("response_mode")?.map(str::to_owned);
         Ok(())
     };
     match rest(&mut read) {

@@ -1,16 +1,20 @@
 //! Answering an authorization request once the user is known: a code
 //! (RFC 6749 §4.1.2) or the implicit grant's tokens (§4.2.2), always with
-//! `iss` (RFC 9207), as a redirect to the validated callback.
+//! `iss` (RFC 9207), sent to the validated callback in its response mode.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::authorize::{AuthorizationRequest, Callback, ResponseType, SignedIn};
+use std::sync::OnceLock;
+
+use crate::domain::authorize::{
+    AuthorizationRequest, AuthorizationResponse, Callback, ResponseType, SignedIn,
+};
 use crate::domain::browser_device::{device_name, BrowserId};
 use crate::domain::code_grant;
 use crate::domain::implicit_grant::grant;
 use crate::error::{Fault, OAuthError};
-use crate::http::html::error_page;
+use crate::http::html::{csp_hash, document, error_page, escape, page};
 use crate::http::state::AuthorizeState;
 use crate::http::{cookies, header_text};
 use crate::ids::OFFLINE_ACCESS;
@@ -33,6 +37,46 @@ pub(super) fn redirect(location: &str, status: StatusCode) -> Response {
     }
 }
 
+/// The script that posts a `form_post` response; allowed by its hash alone.
+const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+/// Sends an authorization response to the callback: a redirect (`302`
+/// after a `GET`, `303` after a `POST`) in the query or fragment mode, or,
+/// in the form post mode, a page whose form posts the parameters there
+/// (OAuth 2.0 Form Post Response Mode §2).
+pub(super) fn deliver(answer: &AuthorizationResponse, status: StatusCode) -> Response {
+    if let Some(location) = answer.location() {
+        return redirect(&location, status);
+    }
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| csp_hash(FORM_POST_SCRIPT));
+    let inputs: String = answer
+        .params
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Signing in…</h1><form method=\"post\" action=\"{}\">{inputs}\
+<noscript><button type=\"submit\">Continue</button></noscript></form><script>{FORM_POST_SCRIPT}</script>",
+        escape(&answer.redirect_uri)
+    );
+    let origin = url::Url::parse(&answer.redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .ok();
+    page(
+        StatusCode::OK,
+        document("Signing in", &body),
+        origin.as_deref(),
+        Some(hash),
+    )
+}
+
 /// Issues the code or the tokens for `user` and redirects to the callback
 /// with them (`status`: `302` after a `GET`, `303` after the form's `POST`).
 pub(super) async fn respond(
@@ -46,7 +90,7 @@ pub(super) async fn respond(
     let new_browser = browser_device(&mut request, headers)?;
     let authority = &state.services.authority;
     let issuer = authority.signer.issuer();
-    let location = match request.response_type {
+    let answer = match request.response_type {
         ResponseType::Code => {
             let codes = state.codes.as_ref();
             code_grant::issue(codes, callback.client, user, &request, issuer).await?
@@ -55,10 +99,10 @@ pub(super) async fn respond(
             let sessions = state.sessions.as_ref();
             grant(authority, sessions, callback.client, user, &request)
                 .await?
-                .location(&request, issuer)
+                .response(&request, issuer)
         }
     };
-    let mut response = redirect(&location, status);
+    let mut response = deliver(&answer, status);
     if let Some(id) = new_browser {
         let secure = state.services.secure_cookies;
         let max_age = cookies::DEVICE_COOKIE_MAX_AGE;

@@ -357,3 +357,104 @@ async fn a_client_that_lists_no_grants_gets_the_code_flow_and_not_the_legacy_one
         (400, Some("unauthorized_client"))
     );
 }
+
+#[tokio::test]
+async fn response_mode_form_post_posts_the_answer_and_query_never_carries_tokens() {
+    let harness = Harness::new().await;
+    // form_post: the page's form posts the tokens to the callback, by a
+    // script the CSP allows by hash, and nothing rides the URL.
+    let reply = harness
+        .sign_in(
+            Gateway::HttpApi,
+            &query(&[
+                ("response_mode", "form_post"),
+                ("state", "st"),
+                ("scope", "openid"),
+            ]),
+            "ana@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.header("location").is_none());
+    assert!(
+        reply
+            .body
+            .contains(&format!("<form method=\"post\" action=\"{CALLBACK}\">")),
+        "{}",
+        reply.body
+    );
+    for name in ["access_token", "id_token", "state", "iss"] {
+        assert!(
+            reply
+                .body
+                .contains(&format!("type=\"hidden\" name=\"{name}\"")),
+            "{name}"
+        );
+    }
+    let csp = reply.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    assert!(
+        csp.contains("form-action 'self' https://app.example.com"),
+        "{csp}"
+    );
+
+    // Errors take the requested mode too.
+    let error = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get(
+            "/authorize",
+            &query(&[("response_mode", "form_post"), ("scope", "openid admin")]),
+        ),
+    )
+    .await;
+    assert_eq!(error.status, 200);
+    assert!(
+        error
+            .body
+            .contains("name=\"error\" value=\"invalid_scope\""),
+        "{}",
+        error.body
+    );
+
+    // The code flow's code may go in the fragment; tokens never in the query.
+    let code = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get(
+            "/authorize",
+            &query(&[
+                ("response_type", "code"),
+                ("response_mode", "fragment"),
+                ("scope", "sudo"),
+            ]),
+        ),
+    )
+    .await;
+    assert!(code
+        .header("location")
+        .unwrap()
+        .starts_with(&format!("{CALLBACK}#")));
+    for (mode, error) in [
+        ("query", "invalid_request"),
+        ("web_message", "invalid_request"),
+    ] {
+        let reply = send(
+            &harness.authorize(),
+            Gateway::HttpApi,
+            &Call::get(
+                "/authorize",
+                &query(&[("response_mode", mode), ("state", "st")]),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 302, "{mode}");
+        let location = reply.header("location").unwrap();
+        assert!(
+            location.starts_with(&format!("{CALLBACK}#")),
+            "{mode}: {location}"
+        );
+        assert_eq!(reply.fragment()["error"], error, "{mode}");
+    }
+}
