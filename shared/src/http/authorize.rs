@@ -125,12 +125,17 @@ enum Refusal {
 }
 
 impl Refusal {
-    /// The refusal of the login form's `POST`: a redirect is a `303`.
-    fn after_post(self) -> Response {
+    /// The refusal, with `status` for a redirect (`303` after a `POST`).
+    fn deliver(self, status: StatusCode) -> Response {
         match self {
-            Self::Redirect(answer) => deliver(&answer, StatusCode::SEE_OTHER),
+            Self::Redirect(answer) => deliver(&answer, status),
             page => page.into_response(),
         }
+    }
+
+    /// The refusal of the login form's `POST`: a redirect is a `303`.
+    fn after_post(self) -> Response {
+        self.deliver(StatusCode::SEE_OTHER)
     }
 }
 
@@ -153,10 +158,22 @@ async fn show_login(
 ) -> Result<Response, Response> {
     let query = uri.query().unwrap_or_default().as_bytes();
     let params = Params::from_urlencoded(query).map_err(|err| error_page(&err))?;
-    let (callback, request) = authorization_request(&params, &state.services.authority)
-        .map_err(IntoResponse::into_response)?;
+    begin(&state, &params, &headers, StatusCode::FOUND).await
+}
+
+/// An authorization request, by `GET` or `POST` (OIDC Core §3.1.2.1: both
+/// must work): the login page, or with `prompt=none` the answer from the
+/// browser's sign-in. `redirect` is `302` after a `GET`, `303` after a `POST`.
+async fn begin(
+    state: &AuthorizeState,
+    params: &Params,
+    headers: &HeaderMap,
+    redirect: StatusCode,
+) -> Result<Response, Response> {
+    let (callback, request) = authorization_request(params, &state.services.authority)
+        .map_err(|refusal| refusal.deliver(redirect))?;
     if request.sign_in.prompt_none {
-        return silently(&state, &callback, request, &headers).await;
+        return silently(state, &callback, request, headers, redirect).await;
     }
     let hint = request.sign_in.login_hint.clone().unwrap_or_default();
     let fresh = Retry {
@@ -164,7 +181,15 @@ async fn show_login(
         username: &hint,
         status: StatusCode::OK,
     };
-    Ok(render_login(&state, &callback, &request, &headers, &fresh))
+    Ok(render_login(state, &callback, &request, headers, &fresh))
+}
+
+/// A `POST /authorize` that is an authorization request rather than the
+/// login form: it carries none of the form's own fields.
+fn is_authorization_request(params: &Params) -> bool {
+    ["login_form_token", "username", "password"]
+        .iter()
+        .all(|name| matches!(params.get(name), Ok(None)))
 }
 
 /// `prompt=none`: the code or tokens from the browser's sign-in, never a page.
@@ -173,12 +198,13 @@ async fn silently(
     callback: &Callback<'_>,
     request: AuthorizationRequest,
     headers: &HeaderMap,
+    redirect: StatusCode,
 ) -> Result<Response, Response> {
     let issuer = state.services.authority.signer.issuer();
     let refuse = |err: OAuthError| {
         let mode = request.response_mode;
         let error = RedirectError::to_callback(callback, mode, request.state.clone(), err);
-        deliver(&error.response(issuer), StatusCode::FOUND)
+        deliver(&error.response(issuer), redirect)
     };
     let now = now();
     let found = match cookies::read(headers, cookies::SESSION_COOKIE).and_then(SignInCookie::parse)
@@ -199,7 +225,7 @@ async fn silently(
         profile: &profile,
         auth_time: session.auth_time,
     };
-    respond(state, callback, request, &user, headers, StatusCode::FOUND)
+    respond(state, callback, request, &user, headers, redirect)
         .await
         .map_err(|err| error_page(&err))
 }
@@ -212,6 +238,9 @@ async fn submit_login(
     body: Result<Form, OAuthError>,
 ) -> Result<Response, Response> {
     let Form(params) = body.map_err(|err| error_page(&err))?;
+    if is_authorization_request(&params) {
+        return begin(&state, &params, &headers, StatusCode::SEE_OTHER).await;
+    }
     let (callback, request) =
         authorization_request(&params, &state.services.authority).map_err(Refusal::after_post)?;
     tracing::Span::current().record("client_id", callback.client.client_id.as_str());

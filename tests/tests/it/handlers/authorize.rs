@@ -458,3 +458,47 @@ async fn response_mode_form_post_posts_the_answer_and_query_never_carries_tokens
         assert_eq!(reply.fragment()["error"], error, "{mode}");
     }
 }
+
+#[tokio::test]
+async fn an_authorization_request_by_post_works_like_get_and_stays_apart_from_the_form() {
+    let harness = Harness::new().await;
+    let post = |body: &str| Call::post("/authorize", "application/x-www-form-urlencoded", body);
+    // OIDC Core §3.1.2.1: the same request by POST shows the same login page.
+    let by_get = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get("/authorize", &query(&OFFLINE)),
+    )
+    .await;
+    let by_post = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &post(&query(&OFFLINE)),
+    )
+    .await;
+    assert_eq!(by_post.status, 200, "{}", by_post.body);
+    let without_token = |reply: &super::harness::Reply| -> Vec<(String, String)> {
+        reply
+            .hidden_fields()
+            .into_iter()
+            .filter(|(k, _)| k != "login_form_token")
+            .collect()
+    };
+    assert_eq!(without_token(&by_post), without_token(&by_get));
+    // Its errors go back to the callback, with 303 after a POST.
+    let refused = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &post(&query(&[("scope", "openid admin"), ("state", "st")])),
+    )
+    .await;
+    assert_eq!(refused.status, 303);
+    assert_eq!(refused.fragment()["error"], "invalid_scope");
+    // A login form that lost its token is still the login form: refused.
+    let forged = post(&format!(
+        "{}&username=ana%40example.com&password=x",
+        query(&OFFLINE)
+    ));
+    let reply = send(&harness.authorize(), Gateway::HttpApi, &forged).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+}
