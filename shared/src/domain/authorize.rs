@@ -164,7 +164,9 @@ pub fn parse_request(
         |error| RedirectError::to_callback(callback, params.error_mode(), state.clone(), error);
     check_request_objects(params).map_err(fail)?;
     let response_type = check_response_type(params, callback.client).map_err(fail)?;
-    let response_mode = response_mode(params, response_type).map_err(fail)?;
+    let tokens = response_type == ResponseType::Token;
+    let response_mode =
+        ResponseMode::requested(params.response_mode.as_deref(), tokens).map_err(fail)?;
     let code_challenge = match response_type {
         ResponseType::Code => pkce_challenge(params, callback.client).map_err(fail)?,
         ResponseType::Token => None,
@@ -208,33 +210,6 @@ pub fn parse_request(
         sign_in,
         response_mode,
     })
-}
-
-/// `response_mode` (OAuth 2.0 Multiple Response Type Encoding Practices §2.1,
-/// Form Post Response Mode §2): `query`, `fragment` or `form_post`, never
-/// `query` for tokens; absent, the response type's default.
-fn response_mode(
-    params: &AuthorizationParams,
-    response_type: ResponseType,
-) -> Result<ResponseMode, OAuthError> {
-    let default = match response_type {
-        ResponseType::Code => ResponseMode::Query,
-        ResponseType::Token => ResponseMode::Fragment,
-    };
-    let Some(named) = params.response_mode.as_deref() else {
-        return Ok(default);
-    };
-    match ResponseMode::from_name(named) {
-        Some(ResponseMode::Query) if response_type == ResponseType::Token => {
-            Err(OAuthError::InvalidRequest(
-                "Tokens are never sent in the query (response_mode=query).".into(),
-            ))
-        }
-        Some(mode) => Ok(mode),
-        None => Err(OAuthError::InvalidRequest(
-            "response_mode must be query, fragment or form_post.".into(),
-        )),
-    }
 }
 
 /// OIDC Core §6: this server takes no request objects, by value or by reference.
@@ -347,10 +322,7 @@ impl AuthorizationRequest {
             fields.push(("code_challenge_method", "S256".to_owned()));
         }
         fields.extend(self.sign_in.hidden_fields());
-        let default = match self.response_type {
-            ResponseType::Code => ResponseMode::Query,
-            ResponseType::Token => ResponseMode::Fragment,
-        };
+        let default = ResponseMode::default_for(self.response_type == ResponseType::Token);
         if self.response_mode != default {
             fields.push(("response_mode", self.response_mode.as_str().to_owned()));
         }

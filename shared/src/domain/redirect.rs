@@ -39,19 +39,37 @@ impl ResponseMode {
         }
     }
 
-    /// The mode of a request: the one it names if that may carry this
-    /// response type (tokens never go in the query, §2.1), else the default.
-    pub fn of(response_type: Option<&str>, named: Option<&str>) -> Self {
-        let default = if response_type == Some("code") {
-            Self::Query
-        } else {
+    /// The default mode: the query for a code, the fragment for tokens (§2.1).
+    pub fn default_for(carries_tokens: bool) -> Self {
+        if carries_tokens {
             Self::Fragment
-        };
-        match named.and_then(Self::from_name) {
-            Some(Self::Query) if default == Self::Fragment => default,
-            Some(mode) => mode,
-            None => default,
+        } else {
+            Self::Query
         }
+    }
+
+    /// The mode a request asks for (Form Post Response Mode §2): `query`,
+    /// `fragment` or `form_post`, never `query` for tokens; absent, the default.
+    pub fn requested(named: Option<&str>, carries_tokens: bool) -> Result<Self, OAuthError> {
+        let Some(named) = named else {
+            return Ok(Self::default_for(carries_tokens));
+        };
+        match Self::from_name(named) {
+            Some(Self::Query) if carries_tokens => Err(OAuthError::InvalidRequest(
+                "Tokens are never sent in the query (response_mode=query).".into(),
+            )),
+            Some(mode) => Ok(mode),
+            None => Err(OAuthError::InvalidRequest(
+                "response_mode must be query, fragment or form_post.".into(),
+            )),
+        }
+    }
+
+    /// The mode an error goes back in: the one the request names if it may
+    /// be used, else the default.
+    pub fn of(response_type: Option<&str>, named: Option<&str>) -> Self {
+        let tokens = response_type != Some("code");
+        Self::requested(named, tokens).unwrap_or(Self::default_for(tokens))
     }
 }
 
