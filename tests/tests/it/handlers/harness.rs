@@ -151,6 +151,22 @@ impl Harness {
         send(&router, gateway, &call).await
     }
 
+    /// The web client's refresh grant (RFC 6749 §6) for `token`, plus `extra` fields.
+    pub async fn refresh(&self, token: &str, extra: &[(&str, &str)]) -> Reply {
+        let mut fields = vec![
+            ("grant_type", "refresh_token"),
+            ("client_id", "web"),
+            ("refresh_token", token),
+        ];
+        fields.extend_from_slice(extra);
+        let call = Call::post(
+            "/oauth/token",
+            "application/x-www-form-urlencoded",
+            &form(&fields),
+        );
+        send(&self.delegation(), Gateway::HttpApi, &call).await
+    }
+
     /// The fragment of a successful sign-in of Ana on `device` for the web client.
     pub async fn tokens_for(&self, login: &str, device: &str) -> HashMap<String, String> {
         self.tokens_of_client("web", login, device).await

@@ -120,18 +120,7 @@ async fn prompt_none_answers_from_the_sign_in_and_id_tokens_carry_auth_time() {
     );
 
     // A refreshed id token keeps the sign-in's time too.
-    let refresh = Call::post(
-        "/oauth/token",
-        "application/x-www-form-urlencoded",
-        &form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "web"),
-            ("refresh_token", &tokens["refresh_token"]),
-        ]),
-    );
-    let refreshed = send(&harness.delegation(), Gateway::HttpApi, &refresh)
-        .await
-        .json();
+    let refreshed = harness.refresh(&tokens["refresh_token"], &[]).await.json();
     let id = claims(refreshed["id_token"].as_str().unwrap());
     assert!(id["auth_time"].as_u64().unwrap() <= shared::domain::now());
 }
@@ -223,19 +212,8 @@ async fn logout_ends_the_sign_in_but_not_the_devices() {
     );
 
     // The device's refresh token still works.
-    let refresh = Call::post(
-        "/oauth/token",
-        "application/x-www-form-urlencoded",
-        &form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "web"),
-            ("refresh_token", &tokens["refresh_token"]),
-        ]),
-    );
     assert_eq!(
-        send(&harness.delegation(), Gateway::HttpApi, &refresh)
-            .await
-            .status,
+        harness.refresh(&tokens["refresh_token"], &[]).await.status,
         200
     );
 

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::harness::{form, send, Call, Gateway, Harness, ORIGIN};
+use super::harness::{send, Call, Gateway, Harness, ORIGIN};
 
 #[tokio::test]
 async fn userinfo_answers_the_claims_the_scope_releases_by_get_and_post() {
@@ -34,21 +34,12 @@ async fn userinfo_answers_the_claims_the_scope_releases_by_get_and_post() {
     }
 
     // A token narrowed to `openid` releases `sub` alone.
-    let narrowed = send(
-        &harness.delegation(),
-        Gateway::HttpApi,
-        &Call::post(
-            "/oauth/token",
-            "application/x-www-form-urlencoded",
-            &form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", "web"),
-                ("refresh_token", &tokens["refresh_token"]),
-                ("scope", "openid offline_access"),
-            ]),
-        ),
-    )
-    .await;
+    let narrowed = harness
+        .refresh(
+            &tokens["refresh_token"],
+            &[("scope", "openid offline_access")],
+        )
+        .await;
     assert_eq!(narrowed.status, 200, "{}", narrowed.body);
     let narrow_access = narrowed.json()["access_token"].as_str().unwrap().to_owned();
     let reply = send(
