@@ -1,8 +1,9 @@
 //! The local server: merges the three functions' routers, exactly as they run
 //! on Lambda, and fills in zero-setup defaults (seeded clients and user, a
-//! generated signing key, the in-memory store).
+//! generated signing keys, the in-memory store).
 
 mod callback;
+mod keys;
 mod seed;
 pub mod users;
 
@@ -11,9 +12,8 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use shared::app::Services;
-use shared::config::{Config, ConfigError};
+use shared::config::Config;
 use shared::http::{authorize, delegation, finish_api_router, revoke};
-use shared::keys::{parse_algorithm, SigningKey};
 use shared::store::dynamodb::{DynamoSettings, DynamoStore};
 use shared::store::memory::MemoryStore;
 use shared::store::{Store, StoreError};
@@ -56,30 +56,12 @@ pub async fn build(
             seed::clients_json(port)
         }
     };
-    let key = match (lookup("SIGNING_KEY_PEM"), lookup("SIGNING_KEY_FILE")) {
-        (Some(pem), _) => pem,
-        (None, Some(path)) => std::fs::read_to_string(&path)
-            .map_err(|e| format!("SIGNING_KEY_FILE {path} can't be read ({e}); name a PEM file"))?,
-        (None, None) => {
-            let algorithm =
-                parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))
-                    .map_err(|e| ConfigError::Invalid {
-                        var: "SIGNING_ALGORITHM",
-                        problem: e.to_string(),
-                    })?;
-            notes.push(
-                "generated a new signing key for this run (no SIGNING_KEY_PEM or SIGNING_KEY_FILE)"
-                    .into(),
-            );
-            SigningKey::generate_pem(algorithm)?
-                .expose_secret()
-                .to_owned()
-        }
-    };
+    let keys = keys::load(&lookup, &mut notes)?;
     let config = Config::from_lookup(|name| match name {
         "ISSUER" => Some(issuer.clone()),
         "CLIENTS_JSON" => Some(clients.clone()),
-        "SIGNING_KEY_PEM" => Some(key.clone()),
+        "SIGNING_KEY_PEM" => Some(keys.main.clone()),
+        "RS256_SIGNING_KEY_PEM" => keys.rs256.clone(),
         other => lookup(other),
     })?;
     let store: Arc<dyn Store> = match &config.dynamodb {

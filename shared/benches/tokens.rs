@@ -52,6 +52,7 @@ fn tokens(c: &mut Criterion) {
             scope: &scope,
             nonce: None,
             auth_time: now,
+            algorithm: None,
         };
         c.bench_function(&format!("mint id token {name}"), |b| {
             b.iter(|| signer.mint_id_token(&request, now).unwrap())
@@ -84,10 +85,16 @@ fn tokens(c: &mut Criterion) {
 
 /// The delegation router over a memory store holding one session of a
 /// client that does not rotate, so the same token refreshes every time.
-fn refresh_setup(runtime: &tokio::runtime::Runtime) -> (axum::Router, String) {
+fn refresh_setup(runtime: &tokio::runtime::Runtime, client_id: &str) -> (axum::Router, String) {
     let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+    let rsa = SigningKey::generate_pem(Algorithm::RS256).unwrap();
     let clients = r#"[{"client_id":"app","name":"App","callbacks":["https://app.example/cb"],
-        "refresh_tokens":true,"refresh_token_policy":{"rotate":false}}]"#;
+        "refresh_tokens":true,"refresh_token_policy":{"rotate":false},
+        "grant_types":["refresh_token","urn:ietf:params:oauth:grant-type:jwt-bearer"]},
+        {"client_id":"app-rs256","name":"App","callbacks":["https://app.example/cb"],
+        "refresh_tokens":true,"refresh_token_policy":{"rotate":false},
+        "grant_types":["refresh_token","urn:ietf:params:oauth:grant-type:jwt-bearer"],
+        "id_token_signed_response_alg":"RS256"}]"#;
     let vars = [
         ("ISSUER", "https://auth.example/"),
         ("SIGNING_ALGORITHM", "ES256"),
@@ -95,6 +102,7 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime) -> (axum::Router, String) {
     ];
     let config = Config::from_lookup(|name| match name {
         "SIGNING_KEY_PEM" => Some(pem.expose_secret().to_owned()),
+        "RS256_SIGNING_KEY_PEM" => Some(rsa.expose_secret().to_owned()),
         other => vars
             .iter()
             .find(|(k, _)| *k == other)
@@ -103,7 +111,7 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime) -> (axum::Router, String) {
     .unwrap();
     let services = Arc::new(Services::from_config(&config).unwrap());
     let store = Arc::new(MemoryStore::new());
-    let client = services.authority.clients.get("app").unwrap();
+    let client = services.authority.clients.get(client_id).unwrap();
     let token = runtime.block_on(async {
         let session = NewSession {
             user_id: &UserId::parse("usr_1".into()).unwrap(),
@@ -125,41 +133,34 @@ fn refresh(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let (router, token) = refresh_setup(&runtime);
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("grant_type", "refresh_token"),
-            ("client_id", "app"),
-            ("refresh_token", &token),
-        ])
-        .finish();
-    let json = serde_json::json!({"client_id": "app", "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                                  "refresh_token": token})
-    .to_string();
-    for (name, path, content_type, body) in [
-        (
-            "refresh via /oauth/token (ES256, in-process)",
-            "/oauth/token",
-            "application/x-www-form-urlencoded",
-            form,
-        ),
-        (
-            "refresh via /delegation (ES256, in-process)",
-            "/delegation",
-            "application/json",
-            json,
-        ),
-    ] {
-        c.bench_function(name, |b| {
-            b.iter(|| {
-                let request = http::Request::post(path)
-                    .header("content-type", content_type)
-                    .body(Body::from(body.clone()))
-                    .unwrap();
-                let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
-                assert_eq!(response.status(), 200);
-            })
-        });
+    for (client, label) in [("app", "ES256"), ("app-rs256", "ES256, RS256 id token")] {
+        let (router, token) = refresh_setup(&runtime, client);
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("grant_type", "refresh_token"),
+                ("client_id", client),
+                ("refresh_token", &token),
+            ])
+            .finish();
+        let json = serde_json::json!({"client_id": client, "refresh_token": token,
+                                      "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"})
+        .to_string();
+        for (path, content_type, body) in [
+            ("/oauth/token", "application/x-www-form-urlencoded", form),
+            ("/delegation", "application/json", json),
+        ] {
+            let name = format!("refresh via {path} ({label}, in-process)");
+            c.bench_function(&name, |b| {
+                b.iter(|| {
+                    let request = http::Request::post(path)
+                        .header("content-type", content_type)
+                        .body(Body::from(body.clone()))
+                        .unwrap();
+                    let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
+                    assert_eq!(response.status(), 200);
+                })
+            });
+        }
     }
 }
 

@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
+use jsonwebtoken::Algorithm;
+
+use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
 use crate::domain::Authority;
 use crate::jwt::TokenSigner;
-use crate::keys::SigningKey;
+use crate::keys::{algorithm_name, SigningKey};
 use crate::store::dynamodb::DynamoStore;
 use crate::store::Store;
 
@@ -47,9 +50,22 @@ impl Services {
                 var: "PREVIOUS_SIGNING_KEYS_PEM",
                 problem: e.to_string(),
             })?;
+        let rs256 = match &config.rs256_signing_key {
+            Some(pem) if config.signing_algorithm != Algorithm::RS256 => Some(
+                SigningKey::from_pem(pem, Algorithm::RS256, None).map_err(|e| {
+                    ConfigError::Invalid {
+                        var: "RS256_SIGNING_KEY_PEM",
+                        problem: format!("{e}; give an RSA private key (PKCS#1 or PKCS#8 PEM)"),
+                    }
+                })?,
+            ),
+            _ => None,
+        };
         let signer = TokenSigner::new(key, config.issuer.clone(), config.api_audience.clone())
             .with_lifetimes(config.id_token_ttl, config.access_token_ttl)
+            .with_rs256_key(rs256)
             .with_previous_keys(previous);
+        check_client_algorithms(&config.clients, &signer)?;
         Ok(Self {
             authority: Authority {
                 signer,
@@ -60,6 +76,35 @@ impl Services {
             secure_cookies: config.issuer.starts_with("https://"),
         })
     }
+}
+
+/// Every client's `id_token_signed_response_alg` must be one the signer has a key for.
+fn check_client_algorithms(
+    clients: &ClientRegistry,
+    signer: &TokenSigner,
+) -> Result<(), ConfigError> {
+    let available = signer.id_token_algorithms();
+    for client in clients.iter() {
+        if let Some(algorithm) = client.id_token_algorithm() {
+            if !available.contains(&algorithm) {
+                return Err(ConfigError::Invalid {
+                    var: "CLIENTS_JSON",
+                    problem: format!(
+                        "client {}: id_token_signed_response_alg is {}, but the server signs \
+                         id tokens with {} only; use one of those or change SIGNING_ALGORITHM",
+                        client.client_id,
+                        algorithm_name(algorithm),
+                        available
+                            .iter()
+                            .map(|a| algorithm_name(*a))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cold start of a Lambda function: reads the config (which must name a

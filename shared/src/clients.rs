@@ -7,7 +7,10 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use jsonwebtoken::Algorithm;
+
 use crate::ids::{ClientId, Scope};
+use crate::keys::parse_algorithm;
 use crate::refresh_policy::{RefreshPolicy, RefreshPolicyConfig};
 use crate::secret::ClientSecret;
 
@@ -94,6 +97,10 @@ pub struct Client {
     /// Rotation, leeway and lifetimes of its refresh tokens.
     #[serde(default)]
     refresh_token_policy: RefreshPolicyConfig,
+    /// The algorithm of its id tokens (OpenID Connect Dynamic Client
+    /// Registration 1.0 §2): `RS256`, or the main key's; absent means the main key's.
+    #[serde(default)]
+    id_token_signed_response_alg: Option<String>,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -147,6 +154,13 @@ impl Client {
     /// Whether the client may use `grant`.
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// The algorithm its id tokens are signed with; `None` means the main key's.
+    pub fn id_token_algorithm(&self) -> Option<Algorithm> {
+        self.id_token_signed_response_alg
+            .as_deref()
+            .and_then(|name| parse_algorithm(name).ok())
     }
 
     /// The scopes the client may ask for.
@@ -224,6 +238,11 @@ impl ClientRegistry {
         self.clients.get(client_id)
     }
 
+    /// Every client, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.clients.values()
+    }
+
     /// Whether any client allows `origin` (used to answer CORS preflights).
     pub fn any_allows_origin(&self, origin: &str) -> bool {
         self.clients.values().any(|c| c.allows_origin(origin))
@@ -261,6 +280,9 @@ fn validate(client: &Client) -> Result<(), String> {
         .map_err(|e| format!("refresh_token_policy: {e}"))?;
     for scope in &client.scopes {
         Scope::parse(scope).map_err(|e| e.0.to_owned())?;
+    }
+    if let Some(name) = &client.id_token_signed_response_alg {
+        parse_algorithm(name).map_err(|e| format!("id_token_signed_response_alg: {e}"))?;
     }
     Ok(())
 }

@@ -74,8 +74,11 @@ pub struct Config {
     pub sign_in_ttl: u64,
     /// The private signing key.
     pub signing_key: PrivateKeyPem,
-    /// RS256 (default) or ES256.
+    /// ES256 (default), EdDSA or RS256.
     pub signing_algorithm: Algorithm,
+    /// The RSA key for RS256 id tokens when `signing_algorithm` is not RS256
+    /// (OpenID Connect Discovery 1.0 §3: RS256 MUST be supported).
+    pub rs256_signing_key: Option<PrivateKeyPem>,
     /// The `kid`; defaults to the key's RFC 7638 thumbprint.
     pub signing_key_id: Option<String>,
     /// Retired private keys (PEM blocks, one after another): they no longer
@@ -111,11 +114,23 @@ impl Config {
             .map(PrivateKeyPem::new)
             .ok_or(ConfigError::Missing("SIGNING_KEY_PEM"))?;
         let signing_algorithm =
-            parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "RS256".into()))
+            parse_algorithm(&lookup("SIGNING_ALGORITHM").unwrap_or_else(|| "ES256".into()))
                 .map_err(|e| ConfigError::Invalid {
                     var: "SIGNING_ALGORITHM",
                     problem: e.to_string(),
                 })?;
+        let rs256_signing_key = lookup("RS256_SIGNING_KEY_PEM").map(PrivateKeyPem::new);
+        if rs256_signing_key.is_none() && signing_algorithm != Algorithm::RS256 {
+            return Err(ConfigError::Invalid {
+                var: "RS256_SIGNING_KEY_PEM",
+                problem: format!(
+                    "required when SIGNING_ALGORITHM is {}, so RS256 id tokens stay available; \
+                     give an RSA private key in PEM form (openssl genpkey -algorithm RSA \
+                     -pkeyopt rsa_keygen_bits:2048)",
+                    algorithm_name(signing_algorithm)
+                ),
+            });
+        }
         let clients_json = lookup("CLIENTS_JSON").ok_or(ConfigError::Missing("CLIENTS_JSON"))?;
         let dynamodb = lookup("TABLE_NAME").map(|table_name| DynamoSettings {
             table_name,
@@ -134,6 +149,7 @@ impl Config {
             sign_in_ttl: seconds(&lookup, "SIGN_IN_SESSION_TTL_SECONDS", 36_000)?,
             signing_key,
             signing_algorithm,
+            rs256_signing_key,
             signing_key_id: lookup("SIGNING_KEY_ID"),
             previous_signing_keys: lookup("PREVIOUS_SIGNING_KEYS_PEM")
                 .map(|pems| split_pem_blocks(&pems))
@@ -208,9 +224,10 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 3] = [
+    const BASE: [(&str, &str); 4] = [
         ("ISSUER", "https://auth.example/"),
         ("SIGNING_KEY_PEM", "pem"),
+        ("RS256_SIGNING_KEY_PEM", "rsa pem"),
         ("CLIENTS_JSON", "[]"),
     ];
 
@@ -244,10 +261,17 @@ mod tests {
             .contains("ID_TOKEN_TTL_SECONDS"));
 
         let mut clients = BASE.to_vec();
-        clients[2] = ("CLIENTS_JSON", "{not json");
+        clients[3] = ("CLIENTS_JSON", "{not json");
         assert!(Config::from_lookup(vars(&clients))
             .unwrap_err()
             .to_string()
             .contains("CLIENTS_JSON"));
+
+        let mut no_rsa = BASE.to_vec();
+        no_rsa.retain(|(k, _)| *k != "RS256_SIGNING_KEY_PEM");
+        let err = Config::from_lookup(vars(&no_rsa)).unwrap_err().to_string();
+        assert!(err.contains("RS256_SIGNING_KEY_PEM"), "{err}");
+        no_rsa.push(("SIGNING_ALGORITHM", "RS256"));
+        assert!(Config::from_lookup(vars(&no_rsa)).is_ok());
     }
 }

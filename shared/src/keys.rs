@@ -3,7 +3,8 @@
 
 use aws_lc_rs::hmac;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+pub use jsonwebtoken::Algorithm;
+use jsonwebtoken::{DecodingKey, EncodingKey};
 
 use crate::jws::JwsSigner;
 use crate::secret::PrivateKeyPem;

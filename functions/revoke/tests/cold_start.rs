@@ -39,6 +39,10 @@ fn base() -> Vec<(&'static str, &'static str)> {
             "SIGNING_KEY_PEM",
             "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw\n-----END PRIVATE KEY-----\n",
         ),
+        (
+            "RS256_SIGNING_KEY_PEM",
+            "-----BEGIN PRIVATE KEY-----\nbm90LWFuLXJzYS1rZXk\n-----END PRIVATE KEY-----\n",
+        ),
         ("CLIENTS_JSON", "[]"),
     ]
 }
@@ -61,6 +65,7 @@ fn a_bad_configuration_stops_with_one_line_naming_it() {
         ),
         (with("ISSUER", Some("auth.example.com")), "ISSUER"),
         (with("SIGNING_ALGORITHM", Some("none")), "SIGNING_ALGORITHM"),
+        (with("RS256_SIGNING_KEY_PEM", None), "RS256_SIGNING_KEY_PEM"),
         (base(), "SIGNING_KEY_PEM"),
     ] {
         let (succeeded, lines) = start(&vars);

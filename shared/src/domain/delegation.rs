@@ -7,7 +7,7 @@ use crate::clients::{Client, GrantType};
 use crate::domain::refresh::redeem;
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
-use crate::ids::{ClientId, Scope, OPENID};
+use crate::ids::{Scope, OPENID};
 use crate::jwt::IdTokenRequest;
 use crate::secret::{Jwt, RefreshTokenValue};
 use crate::store::Sessions;
@@ -92,20 +92,20 @@ fn audience<'a>(
     authority: &'a Authority,
     client: &'a Client,
     target: Option<&str>,
-) -> Result<&'a ClientId, OAuthError> {
+) -> Result<&'a Client, OAuthError> {
     if !client.allows_grant(GrantType::JwtBearer) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use delegation.".into(),
         ));
     }
     match target {
-        None => Ok(&client.client_id),
-        Some(target) if target == client.client_id.as_str() => Ok(&client.client_id),
+        None => Ok(client),
+        Some(target) if target == client.client_id.as_str() => Ok(client),
         Some(target) => client
             .delegation_targets
             .iter()
             .find(|t| t.as_str() == target)
-            .filter(|t| authority.clients.get(t.as_str()).is_some())
+            .and_then(|t| authority.clients.get(t.as_str()))
             .ok_or_else(|| {
                 OAuthError::InvalidRequest("The target is not allowed for this client.".into())
             }),
@@ -156,11 +156,12 @@ pub async fn delegate(
     let scope = request.scope.resolve(&granted)?;
     let request = IdTokenRequest {
         sub: &sub,
-        audience,
+        audience: &audience.client_id,
         profile: &profile,
         scope: &scope,
         nonce: None,
         auth_time,
+        algorithm: audience.id_token_algorithm(),
     };
     let (id_token, expires_in) = authority.signer.mint_id_token(&request, now())?;
     Ok(DelegationResponse {

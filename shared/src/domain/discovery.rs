@@ -37,7 +37,9 @@ const CLAIMS: [&str; 10] = [
 /// The metadata document served at `/.well-known/openid-configuration`.
 pub fn document(authority: &Authority) -> Value {
     let issuer = authority.signer.issuer();
-    let algorithm = algorithm_name(authority.signer.key().algorithm());
+    let algorithms: Vec<&str> = (authority.signer.id_token_algorithms().into_iter())
+        .map(algorithm_name)
+        .collect();
     let grants: Vec<&str> = GrantType::ALL.into_iter().map(GrantType::as_str).collect();
     json!({
         "issuer": issuer,
@@ -52,7 +54,7 @@ pub fn document(authority: &Authority) -> Value {
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grants,
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [algorithm],
+        "id_token_signing_alg_values_supported": algorithms,
         "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": CLAIMS,
         "code_challenge_methods_supported": CODE_CHALLENGE_METHODS,

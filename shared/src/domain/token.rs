@@ -131,6 +131,7 @@ pub fn mint_user_tokens(
             scope,
             nonce: subject.nonce,
             auth_time: subject.auth_time,
+            algorithm: client.id_token_algorithm(),
         };
         Some(signer.mint_id_token(&request, now)?.0)
     } else {

@@ -42,6 +42,10 @@ fn token_id() -> Result<String, JwtError> {
 #[derive(Debug)]
 pub struct TokenSigner {
     key: SigningKey,
+    /// The RS256 key for clients that ask for RS256 id tokens when the main
+    /// key is ES256 or EdDSA (OpenID Connect Discovery 1.0 §3: RS256 MUST be
+    /// supported); `None` when the main key is RS256.
+    rs256: Option<SigningKey>,
     /// Retired keys: they no longer sign, but still verify and are published.
     previous: Vec<SigningKey>,
     issuer: String,
@@ -69,6 +73,9 @@ pub struct IdTokenRequest<'a> {
     pub nonce: Option<&'a str>,
     /// When the user signed in (OIDC Core §2 `auth_time`).
     pub auth_time: u64,
+    /// The client's `id_token_signed_response_alg` (OpenID Connect Dynamic
+    /// Client Registration 1.0 §2); `None` means the main key's.
+    pub algorithm: Option<Algorithm>,
 }
 
 impl TokenSigner {
@@ -76,6 +83,7 @@ impl TokenSigner {
     pub fn new(key: SigningKey, issuer: String, api_audience: String) -> Self {
         Self {
             key,
+            rs256: None,
             previous: Vec::new(),
             issuer,
             api_audience,
@@ -103,11 +111,27 @@ impl TokenSigner {
         &self.issuer
     }
 
-    fn header(&self, typ: &str) -> Header {
-        let mut header = Header::new(self.key.algorithm());
-        header.kid = Some(self.key.kid().to_owned());
+    fn header(key: &SigningKey, typ: &str) -> Header {
+        let mut header = Header::new(key.algorithm());
+        header.kid = Some(key.kid().to_owned());
         header.typ = Some(typ.to_owned());
         header
+    }
+
+    /// The algorithms id tokens can be signed with: the main key's, and RS256.
+    pub fn id_token_algorithms(&self) -> Vec<Algorithm> {
+        std::iter::once(&self.key)
+            .chain(&self.rs256)
+            .map(SigningKey::algorithm)
+            .collect()
+    }
+
+    /// The key that signs an id token in `algorithm` (the main key's when `None`).
+    fn id_token_key(&self, algorithm: Option<Algorithm>) -> Result<&SigningKey, JwtError> {
+        std::iter::once(&self.key)
+            .chain(&self.rs256)
+            .find(|key| algorithm.is_none_or(|alg| key.algorithm() == alg))
+            .ok_or(JwtError::Sign)
     }
 
     /// Mints an id token; returns it and its `expires_in` (`exp − iat`).
@@ -126,10 +150,10 @@ impl TokenSigner {
             auth_time: Some(request.auth_time),
             profile: request.profile.released_for(request.scope),
         };
-        let token = self
-            .key
+        let key = self.id_token_key(request.algorithm)?;
+        let token = key
             .signer()
-            .encode(&self.header("JWT"), &claims)
+            .encode(&Self::header(key, "JWT"), &claims)
             .map_err(|_| JwtError::Sign)?;
         Ok((Jwt::new(token), self.id_token_ttl))
     }
@@ -156,7 +180,7 @@ impl TokenSigner {
         let token = self
             .key
             .signer()
-            .encode(&self.header(ACCESS_TOKEN_TYP), &claims)
+            .encode(&Self::header(&self.key, ACCESS_TOKEN_TYP), &claims)
             .map_err(|_| JwtError::Sign)?;
         Ok((Jwt::new(token), self.access_token_ttl))
     }
@@ -167,13 +191,23 @@ impl TokenSigner {
         self
     }
 
-    /// The public keys of the current and the retired keys (RFC 7517 §5).
+    /// Adds the RS256 key for clients that ask for RS256 id tokens.
+    pub fn with_rs256_key(mut self, rs256: Option<SigningKey>) -> Self {
+        self.rs256 = rs256.filter(|_| self.key.algorithm() != Algorithm::RS256);
+        self
+    }
+
+    /// Every key that verifies: the current, the RS256 and the retired ones.
+    fn keys(&self) -> impl Iterator<Item = &SigningKey> {
+        std::iter::once(&self.key)
+            .chain(&self.rs256)
+            .chain(&self.previous)
+    }
+
+    /// The public keys of the current, RS256 and retired keys (RFC 7517 §5).
     pub fn jwks(&self) -> JwkSet {
         JwkSet {
-            keys: std::iter::once(&self.key)
-                .chain(&self.previous)
-                .map(SigningKey::public_jwk)
-                .collect(),
+            keys: self.keys().map(SigningKey::public_jwk).collect(),
         }
     }
 
@@ -193,8 +227,7 @@ impl TokenSigner {
         if header.typ.as_deref() != Some(typ) {
             return Err(JwtError::Invalid);
         }
-        std::iter::once(&self.key)
-            .chain(&self.previous)
+        self.keys()
             .find(|key| header.alg == key.algorithm() && header.kid.as_deref() == Some(key.kid()))
             .ok_or(JwtError::Invalid)
     }

@@ -16,6 +16,24 @@ fn signer_for(algorithm: Algorithm) -> TokenSigner {
     )
 }
 
+/// An id-token request for `usr_1` with no nonce and `auth_time` 1.
+fn id_request<'a>(
+    audience: &'a ClientId,
+    profile: &'a Profile,
+    scope: &'a Scope,
+    algorithm: Option<Algorithm>,
+) -> IdTokenRequest<'a> {
+    IdTokenRequest {
+        sub: "usr_1",
+        audience,
+        profile,
+        scope,
+        nonce: None,
+        auth_time: 1,
+        algorithm,
+    }
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -45,6 +63,7 @@ fn an_access_token_verifies_and_an_id_token_does_not_pass_as_one() {
         scope: &scope,
         nonce: Some("n"),
         auth_time: 1,
+        algorithm: None,
     };
     let (id, expires_in) = signer.mint_id_token(&request, now()).unwrap();
     assert_eq!(expires_in, 36_000);
@@ -65,14 +84,7 @@ fn expired_and_foreign_audience_tokens_are_refused() {
         .unwrap();
     assert!(signer.verify_access_token(old.expose_secret()).is_err());
     let profile = Profile::default();
-    let request = IdTokenRequest {
-        sub: "usr_1",
-        audience: &client,
-        profile: &profile,
-        scope: &scope,
-        nonce: None,
-        auth_time: 1,
-    };
+    let request = id_request(&client, &profile, &scope, None);
     let (id, _) = signer.mint_id_token(&request, now()).unwrap();
     assert!(signer.verify_id_token(id.expose_secret(), &other).is_err());
 }
@@ -148,4 +160,50 @@ fn every_algorithm_signs_tokens_that_verify_against_its_published_key() {
             "{algorithm:?}"
         );
     }
+}
+
+#[test]
+fn a_client_may_ask_for_rs256_id_tokens_while_access_tokens_stay_on_the_main_key() {
+    let pem = SigningKey::generate_pem(Algorithm::RS256).unwrap();
+    let rsa = SigningKey::from_pem(&pem, Algorithm::RS256, None).unwrap();
+    let rsa_kid = rsa.kid().to_owned();
+    let signer = signer_for(Algorithm::EdDSA).with_rs256_key(Some(rsa));
+    assert_eq!(
+        signer.id_token_algorithms(),
+        [Algorithm::EdDSA, Algorithm::RS256]
+    );
+    assert_eq!(signer.jwks().keys.len(), 2);
+    let client = ClientId::parse("app".into()).unwrap();
+    let scope = Scope::parse("openid").unwrap();
+    let profile = Profile::default();
+    for (asked, signed) in [
+        (None, Algorithm::EdDSA),
+        (Some(Algorithm::EdDSA), Algorithm::EdDSA),
+        (Some(Algorithm::RS256), Algorithm::RS256),
+    ] {
+        let request = id_request(&client, &profile, &scope, asked);
+        let (id, _) = signer.mint_id_token(&request, now()).unwrap();
+        let header = jsonwebtoken::decode_header(id.expose_secret()).unwrap();
+        assert_eq!(header.alg, signed);
+        assert_eq!(
+            header.kid.as_deref() == Some(rsa_kid.as_str()),
+            signed == Algorithm::RS256
+        );
+        assert!(signer.verify_id_token(id.expose_secret(), &client).is_ok());
+    }
+    // An algorithm the signer has no key for is a fault, never a silent fallback.
+    let request = id_request(&client, &profile, &scope, Some(Algorithm::ES256));
+    assert!(signer.mint_id_token(&request, now()).is_err());
+    let (access, _) = signer
+        .mint_access_token("usr_1", &client, &scope, now())
+        .unwrap();
+    let header = jsonwebtoken::decode_header(access.expose_secret()).unwrap();
+    assert_eq!(header.alg, Algorithm::EdDSA);
+
+    // An RS256 main key needs no second key: one algorithm, one key.
+    let pem = SigningKey::generate_pem(Algorithm::RS256).unwrap();
+    let extra = SigningKey::from_pem(&pem, Algorithm::RS256, None).unwrap();
+    let plain = signer_for(Algorithm::RS256).with_rs256_key(Some(extra));
+    assert_eq!(plain.id_token_algorithms(), [Algorithm::RS256]);
+    assert_eq!(plain.jwks().keys.len(), 1);
 }

@@ -29,22 +29,50 @@ fn pem(algorithm: Algorithm) -> String {
 }
 
 #[tokio::test]
-async fn an_es256_key_with_the_default_algorithm_names_the_fix() {
-    let error = refusal(&[("SIGNING_KEY_PEM", pem(Algorithm::ES256))]).await;
+async fn an_rs256_key_with_the_default_algorithm_names_the_fix() {
+    let error = refusal(&[("SIGNING_KEY_PEM", pem(Algorithm::RS256))]).await;
     assert!(error.contains("SIGNING_KEY_PEM"), "{error}");
-    assert!(error.contains("set SIGNING_ALGORITHM=ES256"), "{error}");
+    assert!(error.contains("set SIGNING_ALGORITHM=RS256"), "{error}");
     let error = refusal(&[
-        ("SIGNING_KEY_PEM", pem(Algorithm::RS256)),
+        ("SIGNING_KEY_PEM", pem(Algorithm::ES256)),
         ("SIGNING_ALGORITHM", "EdDSA".into()),
     ])
     .await;
-    assert!(error.contains("set SIGNING_ALGORITHM=RS256"), "{error}");
+    assert!(error.contains("set SIGNING_ALGORITHM=ES256"), "{error}");
     let error = refusal(&[("SIGNING_KEY_PEM", "not a key".into())]).await;
     assert!(
         error.contains("SIGNING_KEY_PEM") && error.contains("PEM"),
         "{error}"
     );
     assert!(!error.contains("not a key"), "the value is never echoed");
+}
+
+#[tokio::test]
+async fn the_rs256_key_must_be_an_rsa_key_and_clients_may_only_ask_for_held_algorithms() {
+    let error = refusal(&[("RS256_SIGNING_KEY_PEM", pem(Algorithm::ES256))]).await;
+    assert!(
+        error.starts_with("configuration: RS256_SIGNING_KEY_PEM"),
+        "{error}"
+    );
+    assert!(error.contains("RSA private key"), "{error}");
+    let client = |alg: &str| {
+        format!(
+            r#"[{{"client_id":"app","name":"App","callbacks":["https://app.example/cb"],
+                 "id_token_signed_response_alg":"{alg}"}}]"#
+        )
+    };
+    let error = refusal(&[
+        ("SIGNING_ALGORITHM", "EdDSA".into()),
+        ("CLIENTS_JSON", client("ES256")),
+    ])
+    .await;
+    assert!(
+        error.contains("CLIENTS_JSON") && error.contains("client app"),
+        "{error}"
+    );
+    assert!(error.contains("EdDSA and RS256 only"), "{error}");
+    let error = refusal(&[("CLIENTS_JSON", client("HS256"))]).await;
+    assert!(error.contains("id_token_signed_response_alg"), "{error}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ pub fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-async fn delegate_json(harness: &Harness, gateway: Gateway, body: Value) -> Reply {
+pub async fn delegate_json(harness: &Harness, gateway: Gateway, body: Value) -> Reply {
     let call = Call::post("/delegation", "application/json", &body.to_string());
     send(&harness.delegation(), gateway, &call).await
 }

@@ -49,6 +49,8 @@ fn clients_json() -> String {
          "post_logout_redirect_uris": [SIGNED_OUT],
          "refresh_tokens": true, "delegation_targets": ["api-client"]},
         {"client_id": "api-client", "name": "API", "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
+        {"client_id": "rsa-app", "grant_types": classic, "name": "RSA app", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "id_token_signed_response_alg": "RS256"},
         {"client_id": "no-refresh", "grant_types": classic, "name": "No refresh", "callbacks": [CALLBACK]},
         {"client_id": "no-implicit", "name": "No implicit", "callbacks": [CALLBACK],
          "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
@@ -72,6 +74,17 @@ fn clients_json() -> String {
     .to_string()
 }
 
+/// One RSA key for every harness of the test process (generating one takes a while).
+fn rsa_pem() -> &'static str {
+    static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        SigningKey::generate_pem(shared::keys::Algorithm::RS256)
+            .unwrap()
+            .expose_secret()
+            .to_owned()
+    })
+}
+
 impl Harness {
     pub async fn new() -> Self {
         let key =
@@ -80,6 +93,7 @@ impl Harness {
             ("ISSUER", "https://auth.example.com/".to_owned()),
             ("SIGNING_KEY_PEM", key.expose_secret().to_owned()),
             ("SIGNING_ALGORITHM", "ES256".to_owned()),
+            ("RS256_SIGNING_KEY_PEM", rsa_pem().to_owned()),
             ("CLIENTS_JSON", clients_json()),
         ]);
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();

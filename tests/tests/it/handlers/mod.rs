@@ -5,6 +5,7 @@ mod code_grant;
 mod delegation;
 pub mod events;
 pub mod harness;
+mod id_token_algorithms;
 mod management;
 mod oauth_endpoints;
 mod refresh_grant;
