@@ -53,6 +53,12 @@ pub fn validate(
         (Some(named), _) => Some(named.clone()),
         (None, hinted) => hinted,
     };
+    if client_id
+        .as_deref()
+        .is_some_and(|id| authority.clients.get(id).is_none())
+    {
+        return Err(invalid("The client_id is not a registered client."));
+    }
     let Some(uri) = &request.post_logout_redirect_uri else {
         return Ok(None);
     };

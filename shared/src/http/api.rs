@@ -83,7 +83,11 @@ async fn list_device_credentials(
     Caller(caller): Caller,
     uri: Uri,
 ) -> Result<NoStore<Vec<DeviceCredentialView>>, OAuthError> {
-    let query = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes())?;
+    let query = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes())?.only(&[
+        "user_id",
+        "type",
+        "client_id",
+    ])?;
     credentials::list_device_credentials(
         state.credentials.as_ref(),
         &caller,

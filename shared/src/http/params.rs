@@ -114,6 +114,18 @@ impl Params {
         Ok(first)
     }
 
+    /// Refuses any parameter not in `known`, naming it: for the management
+    /// API's queries, where a misspelt filter would otherwise widen the list.
+    pub fn only(self, known: &[&str]) -> Result<Self, OAuthError> {
+        match self.0.iter().find(|(n, _)| !known.contains(&n.as_str())) {
+            Some((name, _)) => Err(OAuthError::InvalidRequest(format!(
+                "Unknown query parameter {}.",
+                shown(name)
+            ))),
+            None => Ok(self),
+        }
+    }
+
     /// The parameter's value, or `invalid_request` naming it.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)?

@@ -66,6 +66,8 @@ async fn device_credentials_are_listed_and_revoked_by_id() {
     for (query, status) in [
         ("type=public_key&user_id=usr_ana", 400),
         ("type=refresh_token", 400),
+        // A misspelt filter is refused, never a wider list.
+        ("user_id=usr_ana&clientid=web", 400),
     ] {
         assert_eq!(
             call(&harness, list(query).bearer(&admin)).await.status,

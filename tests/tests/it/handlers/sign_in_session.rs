@@ -170,14 +170,20 @@ async fn logout_ends_the_sign_in_but_not_the_devices() {
     let (tokens, session) = signed_in(&harness).await;
     let logout = |query: String| Call::get("/oidc/logout", &query).header("cookie", &session);
 
-    // A redirect that is not registered is refused, and changes nothing.
-    let refused = form(&[
-        ("id_token_hint", tokens["id_token"].as_str()),
-        ("post_logout_redirect_uri", "https://evil.example/"),
-    ]);
-    let reply = send(&harness.authorize(), Gateway::HttpApi, &logout(refused)).await;
-    assert_eq!(reply.status, 400);
-    assert!(reply.header("location").is_none());
+    // A redirect that is not registered, or a client that is not, is
+    // refused, and changes nothing.
+    for refused in [
+        form(&[
+            ("id_token_hint", tokens["id_token"].as_str()),
+            ("post_logout_redirect_uri", "https://evil.example/"),
+        ]),
+        form(&[("client_id", "no-such-client")]),
+    ] {
+        let reply = send(&harness.authorize(), Gateway::HttpApi, &logout(refused)).await;
+        assert_eq!(reply.status, 400);
+        assert!(reply.header("location").is_none());
+        assert!(reply.header("set-cookie").is_none(), "the cookie stays");
+    }
     assert_eq!(
         authorize(
             &harness,
