@@ -27,6 +27,19 @@ def hidden_fields(page):
 
 def sign_in(base, client_id, device):
     """The callback fragment's values of one sign-in."""
+    status, location = submit(base, client_id, device)
+    if status != 303 or "#" not in location:
+        raise SystemExit(f"sign_in: no redirect with tokens (status {status})")
+    return dict(urllib.parse.parse_qsl(location.split("#", 1)[1]))
+
+
+def sign_in_status(base, client_id, device):
+    """The status of one sign-in's form POST (303 when it worked)."""
+    return submit(base, client_id, device)[0]
+
+
+def submit(base, client_id, device):
+    """The login page, then its form: the POST's status and Location."""
     url = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
     query = urllib.parse.urlencode({"response_type": "token", "client_id": client_id,
@@ -43,10 +56,7 @@ def sign_in(base, client_id, device):
                  {"content-type": "application/x-www-form-urlencoded", "cookie": cookie})
     response = conn.getresponse()
     response.read()
-    location = response.getheader("location") or ""
-    if response.status != 303 or "#" not in location:
-        raise SystemExit(f"sign_in: no redirect with tokens (status {response.status})")
-    return dict(urllib.parse.parse_qsl(location.split("#", 1)[1]))
+    return response.status, response.getheader("location") or ""
 
 
 def main():

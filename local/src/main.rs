@@ -54,7 +54,11 @@ async fn serve() -> Result<(), StartupError> {
         app.issuer,
         format_args!("http%3A%2F%2F127.0.0.1%3A{port}%2Fcallback"),
     );
-    axum::serve(listener, app.router)
+    // The socket's peer is the source address the sign-in limits count by.
+    let service = app
+        .router
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -8,6 +8,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
+use crate::domain::brute_force::SignInLimits;
 use crate::domain::Authority;
 use crate::jwt::TokenSigner;
 use crate::keys::{algorithm_name, SigningKey};
@@ -25,6 +26,8 @@ pub struct Services {
     pub secure_cookies: bool,
     /// How long a browser's sign-in lasts, in seconds.
     pub sign_in_ttl: u64,
+    /// Brute-force protection of the login form.
+    pub sign_in_limits: SignInLimits,
 }
 
 impl Services {
@@ -73,6 +76,7 @@ impl Services {
             },
             login_form_ttl: config.login_form_ttl,
             sign_in_ttl: config.sign_in_ttl,
+            sign_in_limits: config.sign_in_limits,
             secure_cookies: config.issuer.starts_with("https://"),
         })
     }

@@ -4,6 +4,7 @@
 use jsonwebtoken::Algorithm;
 
 use crate::clients::{ClientConfigError, ClientRegistry};
+use crate::domain::brute_force::{Limit, SignInLimits};
 use crate::jwt::{DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_TTL};
 use crate::keys::{algorithm_name, parse_algorithm, KeyError};
 use crate::secret::PrivateKeyPem;
@@ -84,6 +85,8 @@ pub struct Config {
     /// Retired private keys (PEM blocks, one after another): they no longer
     /// sign, but tokens they signed still verify and the JWKS lists them.
     pub previous_signing_keys: Vec<PrivateKeyPem>,
+    /// Brute-force protection of the login form.
+    pub sign_in_limits: SignInLimits,
     /// The registered clients.
     pub clients: ClientRegistry,
     /// The DynamoDB table; `None` means the in-memory store (local runs only).
@@ -154,6 +157,7 @@ impl Config {
             previous_signing_keys: lookup("PREVIOUS_SIGNING_KEYS_PEM")
                 .map(|pems| split_pem_blocks(&pems))
                 .unwrap_or_default(),
+            sign_in_limits: sign_in_limits(&lookup)?,
             clients: ClientRegistry::from_json(&clients_json)?,
             dynamodb,
         })
@@ -193,6 +197,41 @@ fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The login form's limits: `SIGN_IN_FAILURES_PER_ADDRESS` in
+/// `SIGN_IN_ADDRESS_WINDOW_SECONDS`, and `SIGN_IN_FAILURES_PER_ACCOUNT` in
+/// `SIGN_IN_ACCOUNT_WINDOW_SECONDS`.
+fn sign_in_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<SignInLimits, ConfigError> {
+    let defaults = SignInLimits::default();
+    let per_address = Limit {
+        failures: seconds(
+            lookup,
+            "SIGN_IN_FAILURES_PER_ADDRESS",
+            defaults.per_address.failures,
+        )?,
+        window: seconds(
+            lookup,
+            "SIGN_IN_ADDRESS_WINDOW_SECONDS",
+            defaults.per_address.window,
+        )?,
+    };
+    let per_account = Limit {
+        failures: seconds(
+            lookup,
+            "SIGN_IN_FAILURES_PER_ACCOUNT",
+            defaults.per_account.failures,
+        )?,
+        window: seconds(
+            lookup,
+            "SIGN_IN_ACCOUNT_WINDOW_SECONDS",
+            defaults.per_account.window,
+        )?,
+    };
+    Ok(SignInLimits {
+        per_address,
+        per_account,
+    })
+}
+
 /// A lifetime in seconds: a whole number from 1 to 31 536 000 (a year).
 fn seconds(
     lookup: &impl Fn(&str) -> Option<String>,
@@ -206,7 +245,7 @@ fn seconds(
         Ok(n) if (1..=31_536_000).contains(&n) => Ok(n),
         _ => Err(ConfigError::Invalid {
             var,
-            problem: "must be a whole number of seconds from 1 to 31536000".into(),
+            problem: "must be a whole number from 1 to 31536000".into(),
         }),
     }
 }

@@ -66,6 +66,9 @@ pub enum OAuthError {
     /// RFC 6749 §4.1.2.1 `temporarily_unavailable`: the store could not be reached.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable(#[source] StoreError),
+    /// `temporarily_unavailable` too: every password-check slot stayed busy.
+    #[error("temporarily_unavailable: busy")]
+    Busy,
     /// RFC 6749 §4.1.2.1 `server_error`: a fault of ours; the cause goes to the log only.
     #[error("server_error")]
     ServerError(#[source] Fault),
@@ -124,7 +127,7 @@ impl OAuthError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) | Self::MethodNotAllowed => "invalid_request",
-            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
+            Self::TemporarilyUnavailable(_) | Self::Busy => "temporarily_unavailable",
             Self::ServerError(_) => "server_error",
         }
     }
@@ -149,7 +152,7 @@ impl OAuthError {
             | Self::PayloadTooLarge(d) => d.clone(),
             Self::InsufficientScope(scope) => format!("The access token needs the scope {scope}."),
             Self::MethodNotAllowed => "The route does not accept this method.".to_owned(),
-            Self::TemporarilyUnavailable(_) => {
+            Self::TemporarilyUnavailable(_) | Self::Busy => {
                 "The service is temporarily unavailable. Try again shortly.".to_owned()
             }
             Self::ServerError(_) => "The server could not complete the request.".to_owned(),
@@ -167,7 +170,7 @@ impl OAuthError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TemporarilyUnavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -196,6 +199,7 @@ impl OAuthError {
             Self::ServerError(fault) => {
                 tracing::error!(error = %fault, cause = %Causes(fault), "server error");
             }
+            Self::Busy => tracing::warn!("every password-check slot stayed busy"),
             other => tracing::debug!(error = other.code(), "request refused"),
         }
     }
@@ -267,7 +271,7 @@ impl IntoResponse for OAuthError {
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-        if matches!(self, Self::TemporarilyUnavailable(_)) {
+        if matches!(self, Self::TemporarilyUnavailable(_) | Self::Busy) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response

@@ -20,7 +20,8 @@ TEMPLATE = ROOT / "template.yaml"
 
 # What each function may do on the table, and nothing else.
 ACTIONS = {
-    "AuthorizeFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"},
+    "AuthorizeFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem",
+                          "dynamodb:UpdateItem"},
     "DelegationFunction": {"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem",
                            "dynamodb:PutItem", "dynamodb:Query"},
     "RevokeFunction": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"},

@@ -8,23 +8,8 @@ use crate::domain::token::{mint_user_tokens, Subject};
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::ids::Scope;
-use crate::secret::{Jwt, Password, RefreshTokenValue};
-use crate::store::{Sessions, UserRecord, Users};
-
-/// Finds the user and checks the password (argon2id, off the async threads).
-pub async fn sign_in(
-    users: &dyn Users,
-    username: &str,
-    password: Password,
-) -> Result<Option<UserRecord>, OAuthError> {
-    let user = users.find_user(username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || {
-        crate::domain::password::verify_password(&password, hash.as_ref())
-    })
-    .await?;
-    Ok(user.filter(|_| verified))
-}
+use crate::secret::{Jwt, RefreshTokenValue};
+use crate::store::Sessions;
 
 /// The tokens of a successful implicit grant (RFC 6749 §4.2.2).
 #[derive(Debug)]

@@ -4,6 +4,7 @@
 
 pub mod authorize;
 pub mod browser_device;
+pub mod brute_force;
 pub mod client_auth;
 pub mod code_grant;
 pub mod credentials;

@@ -104,7 +104,10 @@ pub fn error_page(error: &OAuthError) -> Response {
         escape(error.code())
     );
     let mut response = page(error.status(), document("Sign-in error", &body), None, None);
-    if matches!(error, OAuthError::TemporarilyUnavailable(_)) {
+    if matches!(
+        error,
+        OAuthError::TemporarilyUnavailable(_) | OAuthError::Busy
+    ) {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

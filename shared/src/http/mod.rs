@@ -4,6 +4,7 @@
 //! (`requests`, `client_auth`, `extract`); the domain never imports it.
 
 mod api;
+mod authorization;
 pub mod authorize;
 pub mod client_auth;
 pub mod cookies;
@@ -14,10 +15,12 @@ pub mod html;
 mod login;
 mod logout;
 pub mod params;
+pub mod peer;
 pub mod requests;
 mod respond;
 pub mod revoke;
 pub mod route_table;
+mod sign_in;
 mod state;
 
 use axum::body::Bytes;

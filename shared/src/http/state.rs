@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::app::Services;
-use crate::store::{Codes, Credentials, RevokedAccessTokens, Sessions, SignIns, Store, Users};
+use crate::store::{
+    Codes, Credentials, RevokedAccessTokens, Sessions, SignInFailures, SignIns, Store, Users,
+};
 
 /// The authorize function's state.
 #[derive(Clone)]
@@ -21,6 +23,8 @@ pub struct AuthorizeState {
     pub codes: Arc<dyn Codes>,
     /// The browsers' sign-ins.
     pub sign_ins: Arc<dyn SignIns>,
+    /// The failed-sign-in counters.
+    pub failures: Arc<dyn SignInFailures>,
 }
 
 impl AuthorizeState {
@@ -31,7 +35,8 @@ impl AuthorizeState {
             users: store.clone(),
             sessions: store.clone(),
             codes: store.clone(),
-            sign_ins: store,
+            sign_ins: store.clone(),
+            failures: store,
         }
     }
 }

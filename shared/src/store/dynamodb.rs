@@ -5,6 +5,7 @@
 
 mod codes;
 mod credentials;
+mod failures;
 mod items;
 mod refresh;
 mod revoked;

@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod dynamodb;
+pub mod failures;
 #[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 pub mod rotation;
@@ -15,6 +16,7 @@ use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::{RefreshToken, TokenHash};
 pub use codes::{CodeBinding, CodeGrant, CodeRecord, Codes};
+pub use failures::{FailureCount, FailureKey, SignInFailures};
 pub use rotation::RefreshAttempt;
 pub use sign_ins::{SignInRecord, SignIns};
 
@@ -223,6 +225,12 @@ pub trait RevokedAccessTokens: Send + Sync {
 }
 
 /// Everything a store offers; both implementations pass the same contract tests.
-pub trait Store: Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns {}
+pub trait Store:
+    Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns + SignInFailures
+{
+}
 
-impl<T> Store for T where T: Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns {}
+impl<T> Store for T where
+    T: Users + Sessions + Credentials + Codes + RevokedAccessTokens + SignIns + SignInFailures
+{
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::faults::proxy::FaultProxy;
-use crate::faults::{router_at, sign_in_request_for, table_with_users};
+use crate::faults::{login_request, router_at, sign_in_request_for, table_with_users};
 use crate::handlers::harness::{form, Harness};
 use crate::hostile::{send, Raw};
 
@@ -79,8 +79,9 @@ async fn a_successful_refresh_is_one_dynamodb_call_with_rotation_on_and_off() {
     let (tokens, calls) = counted.sign_in("web", "phone").await;
     assert_eq!(
         calls,
-        ["GetItem", "PutItem", "Query", "PutItem"],
-        "sign-in: the user, the browser's sign-in, the session cap, the record"
+        ["GetItem", "GetItem", "GetItem", "PutItem", "Query", "PutItem"],
+        "sign-in: the user and the two failure counters side by side, the browser's sign-in, \
+         the session cap, the record"
     );
     let (status, body, calls) = counted
         .count(refresh_grant("web", &tokens["refresh_token"]))
@@ -140,5 +141,36 @@ async fn a_successful_refresh_is_one_dynamodb_call_with_rotation_on_and_off() {
         (status, calls),
         (200, vec!["GetItem".to_owned(), "DeleteItem".to_owned()]),
         "RFC 7009"
+    );
+}
+
+/// A failed sign-in makes the same DynamoDB calls whether or not the login
+/// has an account, and so does a blocked one (which checks no password):
+/// nothing in the calls, and so in their timing, tells the two apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_without_an_account_costs_the_same_calls_as_one_with_an_account() {
+    let counted = Counted::new().await;
+    let mut seen: HashMap<&str, Vec<Vec<String>>> = HashMap::new();
+    for login in ["ana@example.com", "nobody@example.com"] {
+        for _ in 0..11 {
+            let raw =
+                login_request(&counted.router, ("web", "phone"), login, "wrong password").await;
+            let (status, _, mut calls) = counted.count(raw).await;
+            calls.sort();
+            seen.entry(login).or_default().push(calls);
+            assert!(matches!(status, 401 | 429), "{status}");
+        }
+    }
+    let known = &seen["ana@example.com"];
+    assert_eq!(known, &seen["nobody@example.com"]);
+    assert_eq!(
+        known[0],
+        ["GetItem", "GetItem", "GetItem", "UpdateItem", "UpdateItem"],
+        "the user and both counters read side by side, then both counted"
+    );
+    assert_eq!(
+        known[10],
+        ["GetItem", "GetItem", "GetItem"],
+        "blocked: read only"
     );
 }

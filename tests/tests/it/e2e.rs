@@ -122,6 +122,57 @@ async fn a_wrong_password_over_http_issues_nothing() {
     );
 }
 
+/// Brute-force protection over HTTP on dynalite: concurrent failures from
+/// one socket address are all counted (atomic `ADD`), and the tenth blocks
+/// that address, even with the right password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_passwords_are_all_counted_and_then_block() {
+    use shared::store::FailureKey;
+    let app = spawn_app().await;
+    let attempts = (0..12).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { app.sign_in("laptop", "not-the-password").await.status() })
+    });
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap().as_u16());
+    }
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 429)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 401).count() >= 10,
+        "{statuses:?}"
+    );
+    let now = shared::domain::now();
+    let pair = FailureKey::address(local_api::DEMO_USERNAME, "127.0.0.1");
+    let account = FailureKey::account(local_api::DEMO_USERNAME);
+    let checked = statuses.iter().filter(|s| **s == 401).count() as u64;
+    let counted = app.store.failures(&pair, now).await.unwrap().unwrap();
+    assert_eq!(
+        counted.count, checked,
+        "every checked failure is counted once"
+    );
+    assert_eq!(
+        app.store
+            .failures(&account, now)
+            .await
+            .unwrap()
+            .unwrap()
+            .count,
+        checked
+    );
+    let blocked = app.sign_in("laptop", local_api::DEMO_PASSWORD).await;
+    assert_eq!(blocked.status(), 429);
+    let retry: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+}
+
 #[tokio::test]
 async fn the_jwks_and_the_callback_page_are_served() {
     let app = spawn_app().await;

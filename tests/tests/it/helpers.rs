@@ -54,7 +54,10 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     let store = app.store.clone();
-    tokio::spawn(async move { axum::serve(listener, app.router).await });
+    let service = app
+        .router
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()

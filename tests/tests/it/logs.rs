@@ -78,7 +78,20 @@ async fn no_secret_reaches_the_logs_in_the_flow_or_the_hostile_suite() {
     // phase (each phase also checks that its own events were captured).
     tracing::callsite::rebuild_interest_cache();
     let mut secrets = crate::e2e::classic_flow(&app).await;
+    // Brute force until blocked: the block is a security event, and neither
+    // the wrong passwords nor the right one reach the log.
+    let wrong = "guess-Zq7wXk2v";
+    for _ in 0..10 {
+        app.sign_in_as("laptop", "nobody@example.com", wrong).await;
+    }
+    assert_eq!(
+        app.sign_in_as("laptop", "nobody@example.com", wrong)
+            .await
+            .status(),
+        429
+    );
     secrets.extend([
+        wrong.to_owned(),
         local_api::DEMO_PASSWORD.to_owned(),
         local_api::ADMIN_SECRET.to_owned(),
     ]);
@@ -102,6 +115,10 @@ async fn no_secret_reaches_the_logs_in_the_flow_or_the_hostile_suite() {
     assert!(
         log.contains("refresh token revoked"),
         "our own events are captured"
+    );
+    assert!(
+        log.contains("sign_in_blocked") && log.contains(r#""account":"none""#),
+        "the block is logged, naming no account for an unknown login"
     );
     for secret in &secrets {
         for form in forms(secret) {

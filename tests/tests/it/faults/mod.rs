@@ -52,6 +52,16 @@ async fn sign_in_request(router: &Router, device: &str) -> Raw {
 
 /// A sign-in to `client_id`: the login page (no store call), then the filled form.
 pub async fn sign_in_request_for(router: &Router, client_id: &str, device: &str) -> Raw {
+    login_request(router, (client_id, device), "ana@example.com", PASSWORD).await
+}
+
+/// The login form of `client_id` on `device`, filled in with `login` and `password`.
+pub async fn login_request(
+    router: &Router,
+    (client_id, device): (&str, &str),
+    login: &str,
+    password: &str,
+) -> Raw {
     let query = form(&[
         ("response_type", "token"),
         ("client_id", client_id),
@@ -69,8 +79,8 @@ pub async fn sign_in_request_for(router: &Router, client_id: &str, device: &str)
         .unwrap()
         .to_owned();
     let mut fields = crate::handlers::hidden_fields(&page.body);
-    fields.push(("username".into(), "ana@example.com".into()));
-    fields.push(("password".into(), PASSWORD.into()));
+    fields.push(("username".into(), login.into()));
+    fields.push(("password".into(), password.into()));
     Raw::form("/authorize", form(&fields)).header("cookie", &cookie)
 }
 

@@ -28,6 +28,8 @@ pub struct Call {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// The gateway's `sourceIp`; the fixture's when `None`.
+    pub source_ip: Option<String>,
 }
 
 impl Call {
@@ -60,6 +62,12 @@ impl Call {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The address API Gateway saw the call come from.
+    pub fn sent_from(mut self, address: &str) -> Self {
+        self.source_ip = Some(address.into());
         self
     }
 
@@ -99,6 +107,9 @@ pub fn event(gateway: Gateway, call: &Call) -> lambda_http::Request {
             event["rawQueryString"] = json!(call.query);
             event["requestContext"]["http"]["method"] = json!(call.method);
             event["requestContext"]["http"]["path"] = json!(call.path);
+            if let Some(ip) = &call.source_ip {
+                event["requestContext"]["http"]["sourceIp"] = json!(ip);
+            }
             for (name, value) in &call.headers {
                 if name.eq_ignore_ascii_case("cookie") {
                     event["cookies"] = json!(value.split("; ").collect::<Vec<_>>());
@@ -113,6 +124,9 @@ pub fn event(gateway: Gateway, call: &Call) -> lambda_http::Request {
             event["httpMethod"] = json!(call.method);
             event["requestContext"]["httpMethod"] = json!(call.method);
             event["requestContext"]["path"] = json!(format!("/prod{}", call.path));
+            if let Some(ip) = &call.source_ip {
+                event["requestContext"]["identity"]["sourceIp"] = json!(ip);
+            }
             if !call.query.is_empty() {
                 let multi = decoded_query(&call.query);
                 let single: serde_json::Map<String, Value> = multi

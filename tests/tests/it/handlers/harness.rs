@@ -87,6 +87,11 @@ fn rsa_pem() -> &'static str {
 
 impl Harness {
     pub async fn new() -> Self {
+        Self::with_vars(&[]).await
+    }
+
+    /// A harness whose configuration adds (or overrides) `extra`.
+    pub async fn with_vars(extra: &[(&'static str, &str)]) -> Self {
         let key =
             SigningKey::generate_pem(shared::keys::parse_algorithm("ES256").unwrap()).unwrap();
         let vars: HashMap<&str, String> = HashMap::from([
@@ -96,6 +101,8 @@ impl Harness {
             ("RS256_SIGNING_KEY_PEM", rsa_pem().to_owned()),
             ("CLIENTS_JSON", clients_json()),
         ]);
+        let mut vars = vars;
+        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
         let services = Arc::new(Services::from_config(&config).unwrap());
         let store = Arc::new(MemoryStore::new());
@@ -152,8 +159,24 @@ impl Harness {
         login: &str,
         password: &str,
     ) -> Reply {
+        self.sign_in_from(gateway, query, (login, password), None)
+            .await
+    }
+
+    /// [`Self::sign_in`] from the source address `address` (the fixture's when `None`).
+    pub async fn sign_in_from(
+        &self,
+        gateway: Gateway,
+        query: &str,
+        (login, password): (&str, &str),
+        address: Option<&str>,
+    ) -> Reply {
+        let from = |call: Call| match address {
+            Some(address) => call.sent_from(address),
+            None => call,
+        };
         let router = self.authorize();
-        let page = send(&router, gateway, &Call::get("/authorize", query)).await;
+        let page = send(&router, gateway, &from(Call::get("/authorize", query))).await;
         assert_eq!(page.status, 200, "{}", page.body);
         let fields = page.filled_login_form(login, password);
         let call = Call::post(
@@ -162,7 +185,7 @@ impl Harness {
             &form(&fields),
         )
         .header("cookie", &page.cookie());
-        send(&router, gateway, &call).await
+        send(&router, gateway, &from(call)).await
     }
 
     /// The web client's refresh grant (RFC 6749 §6) for `token`, plus `extra` fields.

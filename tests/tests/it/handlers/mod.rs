@@ -1,6 +1,7 @@
 //! Handler tests: API Gateway events through each function's real handler.
 
 mod authorize;
+mod brute_force;
 mod code_grant;
 mod delegation;
 pub mod events;

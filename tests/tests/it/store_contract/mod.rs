@@ -20,10 +20,12 @@ use shared::store::{
 use crate::dynalite::fresh_table;
 
 mod codes_and_users;
+mod failures;
 mod rotation;
 mod sessions;
 
 use codes_and_users::*;
+use failures::*;
 use rotation::*;
 use sessions::*;
 
@@ -189,4 +191,6 @@ store_contract!(
     creating_a_user_refuses_a_taken_login,
     a_revoked_access_token_stays_revoked_until_it_expires,
     a_sign_in_is_found_until_it_ends_or_the_user_signs_out_everywhere,
+    failures_count_up_within_a_window_and_restart_after_it,
+    concurrent_failures_are_all_counted,
 );

@@ -1,6 +1,8 @@
 //! The in-memory store: the zero-setup default of the local server. It keeps
 //! the same semantics as the DynamoDB store and passes the same contract tests.
 
+mod failures;
+
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -30,6 +32,8 @@ pub struct MemoryStore {
     revoked: Mutex<HashMap<String, u64>>,
     /// Sign-ins by user and hash of the cookie's secret.
     sign_ins: Mutex<HashMap<(UserId, [u8; 32]), SignInRecord>>,
+    /// Failed-sign-in counters.
+    failures: Mutex<HashMap<super::FailureKey, super::FailureCount>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
@@ -46,7 +50,9 @@ fn key_of(token: &RefreshToken) -> RecordKey {
 }
 
 /// Everything a [`MemoryStore`] holds, in a stable order, so a test can
-/// prove that a refused request changed nothing.
+/// prove that a refused request changed nothing. The failed-sign-in counters
+/// are left out: counting a wrong password is the point of refusing it (the
+/// brute-force tests read them through the trait).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemorySnapshot {
     /// Refresh-token records by user and sort key.
