@@ -57,6 +57,13 @@ pub async fn build(
         }
     };
     let keys = keys::load(&lookup, &mut notes)?;
+    if lookup("REFRESH_TOKEN_KEYS").is_none() {
+        notes.push(
+            "generated a refresh-token key for this run (no REFRESH_TOKEN_KEYS): \
+             its tokens stop working when the server stops"
+                .into(),
+        );
+    }
     let config = Config::from_lookup(|name| match name {
         "ISSUER" => Some(issuer.clone()),
         "CLIENTS_JSON" => Some(clients.clone()),

@@ -16,7 +16,7 @@ use shared::http::delegation::{router, DelegationState};
 use shared::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use shared::jwt::{IdTokenRequest, Profile, TokenSigner};
 use shared::keys::SigningKey;
-use shared::refresh_token;
+use shared::refresh_token::{self, RefreshKeys};
 use shared::store::memory::MemoryStore;
 use tower::ServiceExt;
 
@@ -77,9 +77,18 @@ fn tokens(c: &mut Criterion) {
     }
     let user = UserId::parse("usr_1".into()).unwrap();
     let device = DeviceName::parse("Ana's phone".into()).unwrap();
-    let (value, _) = refresh_token::mint(&user, &client, &device).unwrap();
-    c.bench_function("parse and hash a refresh token", |b| {
-        b.iter(|| refresh_token::parse(&value).unwrap())
+    let keys = RefreshKeys::parse(&RefreshKeys::generate_text("k1").unwrap()).unwrap();
+    let (sealed, _) = refresh_token::mint(&keys, &user, &client, &device).unwrap();
+    c.bench_function("open (parse, decrypt, hash) a sealed refresh token", |b| {
+        b.iter(|| refresh_token::parse(&keys, &sealed).unwrap())
+    });
+    let token = refresh_token::parse(&keys, &sealed).unwrap();
+    c.bench_function("derive and seal a successor", |b| {
+        b.iter(|| token.successor(&keys).unwrap().value(&keys).unwrap())
+    });
+    let (legacy, _) = refresh_token::mint_legacy(&user, &client, &device).unwrap();
+    c.bench_function("parse and hash a format-1 refresh token", |b| {
+        b.iter(|| refresh_token::parse(&keys, &legacy).unwrap())
     });
 }
 
@@ -120,7 +129,8 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime, client_id: &str) -> (axum::R
             scope: &Scope::parse("openid offline_access").unwrap(),
             credential_id: CredentialId::parse("dcr_bench".into()).unwrap(),
         };
-        session::start(store.as_ref(), client, session, shared::domain::now())
+        let keys = &services.authority.refresh_keys;
+        session::start(store.as_ref(), keys, client, session, shared::domain::now())
             .await
             .unwrap()
     });

@@ -12,6 +12,7 @@ use crate::domain::brute_force::SignInLimits;
 use crate::domain::Authority;
 use crate::jwt::TokenSigner;
 use crate::keys::{algorithm_name, SigningKey};
+use crate::refresh_token::RefreshKeys;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::Store;
 
@@ -33,6 +34,7 @@ pub struct Services {
 impl Services {
     /// Parses the key and builds the signer; fails with a message naming the problem.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let refresh_keys = refresh_keys(config)?;
         let key = SigningKey::from_pem(
             &config.signing_key,
             config.signing_algorithm,
@@ -69,10 +71,12 @@ impl Services {
             .with_rs256_key(rs256)
             .with_previous_keys(previous);
         check_client_algorithms(&config.clients, &signer)?;
+        let refresh_keys = refresh_keys.with_legacy_rotation(signer.key().rotation_key().clone());
         Ok(Self {
             authority: Authority {
                 signer,
                 clients: config.clients.clone(),
+                refresh_keys,
             },
             login_form_ttl: config.login_form_ttl,
             sign_in_ttl: config.sign_in_ttl,
@@ -80,6 +84,24 @@ impl Services {
             secure_cookies: config.issuer.starts_with("https://"),
         })
     }
+}
+
+/// The configured refresh-token keys, or one random key for this process.
+fn refresh_keys(config: &Config) -> Result<RefreshKeys, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        var: "REFRESH_TOKEN_KEYS",
+        problem,
+    };
+    let text = match &config.refresh_token_keys {
+        Some(text) => text.expose_secret().to_owned(),
+        None => RefreshKeys::generate_text("local")
+            .map_err(|_| invalid("no randomness to generate a key".into()))?,
+    };
+    RefreshKeys::parse(&text).map_err(|problem| {
+        invalid(format!(
+            "{problem}; give <id>:<32 random bytes in base64url>, comma-separated, current first"
+        ))
+    })
 }
 
 /// Every client's `id_token_signed_response_alg` must be one the signer has a key for.

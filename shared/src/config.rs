@@ -7,7 +7,7 @@ use crate::clients::{ClientConfigError, ClientRegistry};
 use crate::domain::brute_force::{Limit, SignInLimits};
 use crate::jwt::{DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_TTL};
 use crate::keys::{algorithm_name, parse_algorithm, KeyError};
-use crate::secret::PrivateKeyPem;
+use crate::secret::{PrivateKeyPem, RefreshKeysText};
 use crate::store::dynamodb::DynamoSettings;
 
 /// Why the configuration was refused. Every message names the variable.
@@ -87,6 +87,9 @@ pub struct Config {
     pub previous_signing_keys: Vec<PrivateKeyPem>,
     /// Brute-force protection of the login form.
     pub sign_in_limits: SignInLimits,
+    /// The refresh-token key set; `None` means one random key for this
+    /// process (tests and local runs only: a Lambda function needs it).
+    pub refresh_token_keys: Option<RefreshKeysText>,
     /// The registered clients.
     pub clients: ClientRegistry,
     /// The DynamoDB table; `None` means the in-memory store (local runs only).
@@ -104,6 +107,15 @@ impl Config {
         let config = Self::from_env()?;
         if config.dynamodb.is_none() {
             return Err(ConfigError::Missing("TABLE_NAME"));
+        }
+        if config.refresh_token_keys.is_none() {
+            return Err(ConfigError::Invalid {
+                var: "REFRESH_TOKEN_KEYS",
+                problem: "required on Lambda (every instance must seal refresh tokens with the \
+                          same keys); set it to k1:<32 random bytes in base64url>, for example \
+                          k1:$(openssl rand 32 | basenc --base64url | tr -d =)"
+                    .into(),
+            });
         }
         Ok(config)
     }
@@ -158,6 +170,7 @@ impl Config {
                 .map(|pems| split_pem_blocks(&pems))
                 .unwrap_or_default(),
             sign_in_limits: sign_in_limits(&lookup)?,
+            refresh_token_keys: lookup("REFRESH_TOKEN_KEYS").map(RefreshKeysText::new),
             clients: ClientRegistry::from_json(&clients_json)?,
             dynamodb,
         })

@@ -17,6 +17,7 @@ use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::TokenSigner;
 use crate::keys::SigningKey;
 use crate::refresh_token;
+use crate::refresh_token::RefreshKeys;
 use crate::secret::RefreshTokenValue;
 
 /// The clients, signer and form key the parsers are checked against.
@@ -24,6 +25,7 @@ struct Context {
     clients: ClientRegistry,
     signer: TokenSigner,
     form_key: hmac::Key,
+    refresh_keys: RefreshKeys,
 }
 
 const CLIENTS: &str = r#"[
@@ -45,6 +47,7 @@ fn context() -> Option<&'static Context> {
                 clients: ClientRegistry::from_json(CLIENTS).ok()?,
                 signer: TokenSigner::new(key, "https://auth.example/".into(), "api".into()),
                 form_key,
+                refresh_keys: RefreshKeys::parse(&RefreshKeys::generate_text("fuzz").ok()?).ok()?,
             })
         })
         .as_ref()
@@ -63,7 +66,8 @@ pub fn parsers(data: &[u8]) {
         0 => form_and_json(input),
         1 => authorization_header(&text, input),
         2 => {
-            let _ = refresh_token::parse(&RefreshTokenValue::new(text.as_ref()));
+            let value = RefreshTokenValue::new(text.as_ref());
+            let _ = refresh_token::parse(&context.refresh_keys, &value);
         }
         3 => {
             let _ = context.signer.verify_access_token(&text);

@@ -72,6 +72,10 @@ secret_type!(
     PrivateKeyPem
 );
 secret_type!(
+    /// The refresh-token key set as configured (`REFRESH_TOKEN_KEYS`).
+    RefreshKeysText
+);
+secret_type!(
     /// An authorization code as the client presents it (RFC 6749 §4.1.3).
     AuthorizationCodeValue
 );

@@ -43,6 +43,10 @@ fn base() -> Vec<(&'static str, &'static str)> {
             "RS256_SIGNING_KEY_PEM",
             "-----BEGIN PRIVATE KEY-----\nbm90LWFuLXJzYS1rZXk\n-----END PRIVATE KEY-----\n",
         ),
+        (
+            "REFRESH_TOKEN_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+        ),
         ("CLIENTS_JSON", "[]"),
     ]
 }
@@ -66,6 +70,11 @@ fn a_bad_configuration_stops_with_one_line_naming_it() {
         (with("ISSUER", Some("auth.example.com")), "ISSUER"),
         (with("SIGNING_ALGORITHM", Some("none")), "SIGNING_ALGORITHM"),
         (with("RS256_SIGNING_KEY_PEM", None), "RS256_SIGNING_KEY_PEM"),
+        (with("REFRESH_TOKEN_KEYS", None), "REFRESH_TOKEN_KEYS"),
+        (
+            with("REFRESH_TOKEN_KEYS", Some("k1:c2hvcnQ")),
+            "REFRESH_TOKEN_KEYS",
+        ),
         (base(), "SIGNING_KEY_PEM"),
     ] {
         let (succeeded, lines) = start(&vars);

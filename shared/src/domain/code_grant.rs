@@ -133,7 +133,16 @@ pub async fn exchange(
                 scope: &scope,
                 credential_id: grant.credential_id.clone(),
             };
-            Some(session::start(stores.sessions, client, session, now()).await?)
+            Some(
+                session::start(
+                    stores.sessions,
+                    &authority.refresh_keys,
+                    client,
+                    session,
+                    now(),
+                )
+                .await?,
+            )
         }
         _ => None,
     };

@@ -106,8 +106,11 @@ pub async fn revoke(
         let id = CredentialId::parse(token_or_id.to_owned()).map_err(|_| not_found())?;
         credentials.revoke_credential(&user, &id).await?
     } else {
-        let token =
-            refresh_token::parse(&RefreshTokenValue::new(token_or_id)).map_err(|_| not_found())?;
+        let token = refresh_token::parse(
+            &authority.refresh_keys,
+            &RefreshTokenValue::new(token_or_id),
+        )
+        .map_err(|_| not_found())?;
         if token.user_id != user {
             return Err(not_found());
         }

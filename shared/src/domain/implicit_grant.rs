@@ -71,7 +71,7 @@ pub async fn grant(
                 scope: &request.scope,
                 credential_id: new_credential_id()?,
             };
-            Some(session::start(sessions, client, session, now()).await?)
+            Some(session::start(sessions, &authority.refresh_keys, client, session, now()).await?)
         }
         _ => None,
     };

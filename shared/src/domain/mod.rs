@@ -30,6 +30,7 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use crate::clients::ClientRegistry;
 use crate::error::{Fault, OAuthError};
 use crate::jwt::TokenSigner;
+use crate::refresh_token::RefreshKeys;
 
 /// The authorization server's own parts, built once at cold start: the
 /// signer (with the keys derived from it) and the registered clients.
@@ -39,6 +40,8 @@ pub struct Authority {
     pub signer: TokenSigner,
     /// The registered clients.
     pub clients: ClientRegistry,
+    /// Seals refresh tokens and derives their successors.
+    pub refresh_keys: RefreshKeys,
 }
 
 /// Seconds since the Unix epoch.

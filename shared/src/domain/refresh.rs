@@ -4,7 +4,7 @@
 use crate::clients::Client;
 use crate::domain::authorize::SUPPORTED_SCOPES;
 use crate::domain::{now, Authority};
-use crate::error::OAuthError;
+use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
@@ -68,14 +68,21 @@ pub async fn redeem(
     value: &RefreshTokenValue,
     requested: Option<&Scope>,
 ) -> Result<Redeemed, OAuthError> {
-    let token = refresh_token::parse(value).map_err(|_| invalid())?;
+    let keys = &authority.refresh_keys;
+    let token = refresh_token::parse(keys, value).map_err(|_| invalid())?;
     if token.client_id != client.client_id || !client.refresh_tokens {
         return Err(invalid());
     }
     let scope_one_of = requested.map(scopes_allowing).transpose()?;
     let policy = client.refresh_policy();
-    let key = authority.signer.key().rotation_key();
-    let successor = policy.rotate.then(|| token.successor(key));
+    let successor = match policy.rotate {
+        true => Some(
+            token
+                .successor(keys)
+                .map_err(|_| Fault::Invariant("a refresh token could not be sealed"))?,
+        ),
+        false => None,
+    };
     let attempt = RefreshAttempt {
         token: &token,
         successor: successor.as_ref().map(|s| s.hash.clone()),
@@ -95,7 +102,10 @@ pub async fn redeem(
             );
             Ok(Redeemed {
                 record,
-                successor: successor.map(|s| s.value()),
+                successor: successor
+                    .map(|s| s.value(keys))
+                    .transpose()
+                    .map_err(|_| Fault::Invariant("a refresh token could not be sealed"))?,
             })
         }
         None => Err(refused(authority, tokens, &attempt).await?),
@@ -168,7 +178,6 @@ pub async fn session_of(
 
 /// Whether `token` is an earlier generation of the record's current token.
 fn is_ancestor(authority: &Authority, token: &RefreshToken, record: &RefreshTokenRecord) -> bool {
-    let key = authority.signer.key().rotation_key();
     let mut generation = token.clone();
     for _ in 0..MAX_ANCESTRY {
         let known = record.token_hash.matches(&generation.hash)
@@ -179,7 +188,10 @@ fn is_ancestor(authority: &Authority, token: &RefreshToken, record: &RefreshToke
         if known {
             return true;
         }
-        generation = generation.successor(key);
+        match generation.successor(&authority.refresh_keys) {
+            Ok(next) => generation = next,
+            Err(_) => return false,
+        }
     }
     false
 }

@@ -64,7 +64,8 @@ pub async fn revoke(
     request: &RevocationRequest,
 ) -> Result<(), OAuthError> {
     let presented = request.token.expose_secret();
-    let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(presented)) else {
+    let keys = &authority.refresh_keys;
+    let Ok(token) = refresh_token::parse(keys, &RefreshTokenValue::new(presented)) else {
         return revoke_access_token(authority, stores.revoked, client, presented).await;
     };
     if token.client_id != client.client_id {
@@ -112,7 +113,8 @@ pub async fn introspect(
         ));
     }
     let value = request.token.expose_secret();
-    if let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(value)) {
+    let keys = &authority.refresh_keys;
+    if let Ok(token) = refresh_token::parse(keys, &RefreshTokenValue::new(value)) {
         let found = session_of(authority, stores.sessions, &token).await?;
         if let Some((record, Standing::Current)) = found {
             if let Some(answer) = active_refresh_token(authority, &record) {

@@ -6,7 +6,7 @@ use crate::domain::random_hex;
 use crate::error::{Fault, OAuthError};
 use crate::ids::{CredentialId, DeviceName, Scope, UserId, OFFLINE_ACCESS};
 use crate::jwt::Profile;
-use crate::refresh_token;
+use crate::refresh_token::{self, RefreshKeys};
 use crate::secret::RefreshTokenValue;
 use crate::store::{RefreshTokenRecord, Sessions};
 
@@ -44,12 +44,13 @@ pub struct NewSession<'a> {
 /// user and device) and returns its first refresh token.
 pub async fn start(
     sessions: &dyn Sessions,
+    keys: &RefreshKeys,
     client: &Client,
     session: NewSession<'_>,
     now: u64,
 ) -> Result<RefreshTokenValue, OAuthError> {
     let (value, token_hash) =
-        refresh_token::mint(session.user_id, &client.client_id, session.device)
+        refresh_token::mint(keys, session.user_id, &client.client_id, session.device)
             .map_err(|_| Fault::Random)?;
     let policy = client.refresh_policy();
     let record = RefreshTokenRecord {

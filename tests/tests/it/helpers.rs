@@ -40,6 +40,15 @@ pub struct TestApp {
 
 pub const REDIRECT_PATH: &str = "/callback";
 
+/// The refresh-token keys of the test servers and harnesses, so a test can
+/// open the tokens they issue.
+pub const TEST_REFRESH_KEYS: &str = "t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+/// [`TEST_REFRESH_KEYS`], parsed.
+pub fn refresh_keys() -> shared::refresh_token::RefreshKeys {
+    shared::refresh_token::RefreshKeys::parse(TEST_REFRESH_KEYS).unwrap()
+}
+
 /// The local server backed by dynalite, as `cargo run -p local-api` serves it with DynamoDB settings.
 pub async fn spawn_app() -> TestApp {
     let table = fresh_table().await;
@@ -49,6 +58,7 @@ pub async fn spawn_app() -> TestApp {
         ("TABLE_NAME", table.table_name.clone()),
         ("DYNAMODB_ENDPOINT_URL", table.endpoint_url.clone().unwrap()),
         ("SIGNING_ALGORITHM", "ES256".to_owned()),
+        ("REFRESH_TOKEN_KEYS", TEST_REFRESH_KEYS.to_owned()),
     ]);
     let app = local_api::build(|k| vars.get(k).cloned(), port)
         .await

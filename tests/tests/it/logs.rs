@@ -9,7 +9,7 @@ use shared::refresh_token;
 use shared::secret::RefreshTokenValue;
 use tracing::subscriber::DefaultGuard;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{refresh_keys, spawn_app};
 use crate::hostile::Fixture;
 
 /// Every log line written while the guard lives, as text.
@@ -59,7 +59,7 @@ fn forms(secret: &str) -> Vec<String> {
     if let Some(last) = secret.rsplit('.').next().filter(|p| p.len() >= 16) {
         forms.push(last.to_owned());
     }
-    if let Ok(token) = refresh_token::parse(&RefreshTokenValue::new(secret)) {
+    if let Ok(token) = refresh_token::parse(&refresh_keys(), &RefreshTokenValue::new(secret)) {
         let hash = token.hash.as_bytes();
         forms.push(hash.iter().map(|b| format!("{b:02x}")).collect());
         forms.push(STANDARD.encode(hash));

@@ -10,7 +10,7 @@ use shared::refresh_token;
 use shared::secret::RefreshTokenValue;
 use shared::store::RefreshTokenRecord;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{refresh_keys, spawn_app, TestApp};
 
 async fn refresh(app: &TestApp, client_id: &str, token: &str) -> (u16, Value) {
     app.refresh_grant(client_id, token).await
@@ -26,7 +26,7 @@ async fn records(app: &TestApp) -> Vec<RefreshTokenRecord> {
 }
 
 fn opens(record: &RefreshTokenRecord, token: &str) -> bool {
-    let parsed = refresh_token::parse(&RefreshTokenValue::new(token)).unwrap();
+    let parsed = refresh_token::parse(&refresh_keys(), &RefreshTokenValue::new(token)).unwrap();
     record.token_hash.matches(&parsed.hash)
 }
 

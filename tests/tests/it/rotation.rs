@@ -5,7 +5,7 @@ use serde_json::Value;
 use shared::refresh_token;
 use shared::secret::RefreshTokenValue;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{refresh_keys, spawn_app, TestApp};
 
 async fn refresh(app: &TestApp, token: &str) -> (u16, Value) {
     app.refresh_grant("local-demo", token).await
@@ -35,7 +35,8 @@ async fn thirty_two_concurrent_refreshes_of_one_token_leave_exactly_one_family()
         .unwrap()
         .unwrap();
     assert_eq!(listed.len(), 1);
-    let parsed = refresh_token::parse(&RefreshTokenValue::new(successor.clone())).unwrap();
+    let parsed =
+        refresh_token::parse(&refresh_keys(), &RefreshTokenValue::new(successor.clone())).unwrap();
     assert!(listed[0].token_hash.matches(&parsed.hash));
 
     // The family goes on from the successor ...

@@ -76,7 +76,7 @@ async fn signing_in_redirects_with_tokens_and_a_refresh_token_in_the_fragment() 
         }
         assert_eq!(fragment["token_type"], "Bearer");
         assert_eq!(fragment["state"], "st");
-        assert!(fragment["refresh_token"].starts_with("rt1."));
+        assert!(fragment["refresh_token"].starts_with("rt2.t1."), "sealed");
         assert_eq!(fragment["iss"], "https://auth.example.com/", "RFC 9207 §2");
     }
 }

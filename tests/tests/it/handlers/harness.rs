@@ -85,6 +85,24 @@ fn rsa_pem() -> &'static str {
     })
 }
 
+/// The services of the harness configuration, plus `extra`.
+fn services(key_pem: &str, extra: &[(&'static str, &str)]) -> Arc<Services> {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("ISSUER", "https://auth.example.com/".to_owned()),
+        ("SIGNING_KEY_PEM", key_pem.to_owned()),
+        ("SIGNING_ALGORITHM", "ES256".to_owned()),
+        ("RS256_SIGNING_KEY_PEM", rsa_pem().to_owned()),
+        (
+            "REFRESH_TOKEN_KEYS",
+            crate::helpers::TEST_REFRESH_KEYS.to_owned(),
+        ),
+        ("CLIENTS_JSON", clients_json()),
+    ]);
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    Arc::new(Services::from_config(&config).unwrap())
+}
+
 impl Harness {
     pub async fn new() -> Self {
         Self::with_vars(&[]).await
@@ -94,17 +112,7 @@ impl Harness {
     pub async fn with_vars(extra: &[(&'static str, &str)]) -> Self {
         let key =
             SigningKey::generate_pem(shared::keys::parse_algorithm("ES256").unwrap()).unwrap();
-        let vars: HashMap<&str, String> = HashMap::from([
-            ("ISSUER", "https://auth.example.com/".to_owned()),
-            ("SIGNING_KEY_PEM", key.expose_secret().to_owned()),
-            ("SIGNING_ALGORITHM", "ES256".to_owned()),
-            ("RS256_SIGNING_KEY_PEM", rsa_pem().to_owned()),
-            ("CLIENTS_JSON", clients_json()),
-        ]);
-        let mut vars = vars;
-        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-        let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-        let services = Arc::new(Services::from_config(&config).unwrap());
+        let services = services(key.expose_secret(), extra);
         let store = Arc::new(MemoryStore::new());
         let hash = hash_password(&Password::new(PASSWORD)).unwrap();
         for (id, login) in [
@@ -127,6 +135,16 @@ impl Harness {
             services,
             store,
             key_pem: key.expose_secret().to_owned(),
+        }
+    }
+
+    /// The same store and signing key under another configuration, as after
+    /// a deploy that changed `extra`.
+    pub fn reconfigured(&self, extra: &[(&'static str, &str)]) -> Harness {
+        Harness {
+            services: services(&self.key_pem, extra),
+            store: self.store.clone(),
+            key_pem: self.key_pem.clone(),
         }
     }
 
@@ -190,9 +208,14 @@ impl Harness {
 
     /// The web client's refresh grant (RFC 6749 §6) for `token`, plus `extra` fields.
     pub async fn refresh(&self, token: &str, extra: &[(&str, &str)]) -> Reply {
+        self.refresh_as("web", token, extra).await
+    }
+
+    /// `client`'s refresh grant (RFC 6749 §6) for `token`, plus `extra` fields.
+    pub async fn refresh_as(&self, client: &str, token: &str, extra: &[(&str, &str)]) -> Reply {
         let mut fields = vec![
             ("grant_type", "refresh_token"),
-            ("client_id", "web"),
+            ("client_id", client),
             ("refresh_token", token),
         ];
         fields.extend_from_slice(extra);

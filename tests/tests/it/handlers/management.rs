@@ -6,17 +6,7 @@ use serde_json::json;
 use super::harness::{form, send, Call, Gateway, Harness, Reply};
 
 async fn refresh(harness: &Harness, client: &str, token: &str) -> Reply {
-    let fields = [
-        ("grant_type", "refresh_token"),
-        ("client_id", client),
-        ("refresh_token", token),
-    ];
-    let call = Call::post(
-        "/oauth/token",
-        "application/x-www-form-urlencoded",
-        &form(&fields),
-    );
-    send(&harness.delegation(), Gateway::HttpApi, &call).await
+    harness.refresh_as(client, token, &[]).await
 }
 
 async fn call(harness: &Harness, call: Call) -> Reply {

@@ -13,6 +13,7 @@ mod refresh_grant;
 mod revoke;
 mod sign_in_session;
 mod token;
+mod token_keys;
 mod userinfo;
 
 pub use events::hidden_fields;

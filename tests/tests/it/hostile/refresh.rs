@@ -7,6 +7,7 @@ use base64::Engine;
 use serde_json::json;
 use shared::ids::{ClientId, DeviceName, UserId};
 use shared::refresh_policy::DEFAULT_ABSOLUTE_LIFETIME;
+use shared::secret::RefreshTokenValue;
 use shared::store::{RefreshTokenRecord, Sessions};
 
 use super::{Answer, Case, Expect, Fixture, Raw};
@@ -68,11 +69,26 @@ fn both(name: &str, client_id: &str, token: &str) -> [Case; 2] {
 
 /// A record of Ana's on `device` that went idle long ago, and its token.
 async fn expired_token(fixture: &Fixture, device: &str) -> String {
+    let long_ago = shared::domain::now() - DEFAULT_ABSOLUTE_LIFETIME - 60;
+    stored_token(fixture, device, long_ago, false).await
+}
+
+/// A live record of Ana's on `device` whose token is in format 1 (issued
+/// before sealed tokens): its locator is readable, so it can be rewritten.
+async fn legacy_token(fixture: &Fixture, device: &str) -> String {
+    stored_token(fixture, device, shared::domain::now(), true).await
+}
+
+/// Stores a session of Ana's with the web client, last used at `used`.
+async fn stored_token(fixture: &Fixture, device: &str, used: u64, legacy: bool) -> String {
     let user = UserId::parse("usr_ana".into()).unwrap();
     let client = ClientId::parse("web".into()).unwrap();
     let device = DeviceName::parse(device.into()).unwrap();
-    let (value, hash) = shared::refresh_token::mint(&user, &client, &device).unwrap();
-    let long_ago = shared::domain::now() - DEFAULT_ABSOLUTE_LIFETIME - 60;
+    let keys = &fixture.harness.services.authority.refresh_keys;
+    let (value, hash) = match legacy {
+        true => shared::refresh_token::mint_legacy(&user, &client, &device).unwrap(),
+        false => shared::refresh_token::mint(keys, &user, &client, &device).unwrap(),
+    };
     let record = RefreshTokenRecord {
         user_id: user,
         client_id: client,
@@ -82,8 +98,8 @@ async fn expired_token(fixture: &Fixture, device: &str) -> String {
         prev_hash: None,
         rotated_at: None,
         scope: shared::ids::Scope::parse("openid offline_access").unwrap(),
-        created_at: long_ago,
-        last_used_at: long_ago,
+        created_at: used,
+        last_used_at: used,
         expires_at: shared::domain::now() + 3600,
         profile: Default::default(),
     };
@@ -118,29 +134,40 @@ pub async fn cases(fixture: &Fixture) -> Vec<Case> {
     let bob = fixture.bob["refresh_token"].clone();
     let revoked = revoked_token(fixture).await;
     let expired = expired_token(fixture, "forgotten phone").await;
+    let old = legacy_token(fixture, "old phone").await;
     let mut cases = Vec::new();
     for (name, client, token) in [
         (
             "Bob's user id in Ana's token",
             "web",
-            relocated(&ana, "usr_bob", "web", "phone"),
+            relocated(&old, "usr_bob", "web", "phone"),
         ),
         (
             "Bob's user and device in Ana's token",
             "web",
-            relocated(&ana, "usr_bob", "web", "laptop"),
+            relocated(&old, "usr_bob", "web", "laptop"),
         ),
         (
             "another device in the token",
             "web",
-            relocated(&ana, "usr_ana", "web", "laptop"),
+            relocated(&old, "usr_ana", "web", "laptop"),
         ),
         (
             "another client in the token",
             "classic-app",
-            relocated(&ana, "usr_ana", "classic-app", "phone"),
+            relocated(&old, "usr_ana", "classic-app", "old phone"),
         ),
-        ("a flipped secret bit", "web", flipped(&ana)),
+        ("a flipped bit in the sealed part", "web", flipped(&ana)),
+        (
+            "a flipped secret bit in a format-1 token",
+            "web",
+            flipped(&old),
+        ),
+        (
+            "a sealed part under another key id",
+            "web",
+            ana.replacen("rt2.t1.", "rt2.t2.", 1),
+        ),
         (
             "the right token, the wrong client_id",
             "classic-app",
@@ -151,7 +178,7 @@ pub async fn cases(fixture: &Fixture) -> Vec<Case> {
         (
             "a token of an unknown user",
             "web",
-            relocated(&ana, "usr_nobody", "web", "phone"),
+            relocated(&old, "usr_nobody", "web", "old phone"),
         ),
         (
             "no secret",
@@ -166,17 +193,17 @@ pub async fn cases(fixture: &Fixture) -> Vec<Case> {
         (
             "another version prefix",
             "web",
-            ana.replacen("rt1.", "rt2.", 1),
+            ana.replacen("rt2.", "rt3.", 1),
         ),
         (
             "a locator that is not JSON",
             "web",
-            format!("rt1.bm90IGpzb24.{}", ana.rsplit('.').next().unwrap()),
+            format!("rt1.bm90IGpzb24.{}", old.rsplit('.').next().unwrap()),
         ),
         (
             "a locator with a null byte",
             "web",
-            relocated(&ana, "usr_ana\u{0}", "web", "phone"),
+            relocated(&old, "usr_ana\u{0}", "web", "old phone"),
         ),
         (
             "a token past its length limit",
@@ -245,7 +272,14 @@ fn cross_user(fixture: &Fixture, bob: &str) -> Vec<Case> {
 async fn probing_another_users_tokens_reveals_nothing_and_removes_nothing() {
     let fixture = Fixture::new().await;
     let bob = fixture.bob["refresh_token"].clone();
-    let fake = flipped(&bob);
+    // A well-formed token for Bob's session that is not its current one
+    // (sealed with the server's keys, as an old token of Bob's would be).
+    let keys = &fixture.harness.services.authority.refresh_keys;
+    let parsed = shared::refresh_token::parse(keys, &RefreshTokenValue::new(bob.clone())).unwrap();
+    let (fake, _) =
+        shared::refresh_token::mint(keys, &parsed.user_id, &parsed.client_id, &parsed.device)
+            .unwrap();
+    let fake = fake.expose_secret().to_owned();
     let ana_access = fixture.ana["access_token"].clone();
     let bob_credential = fixture
         .harness

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use shared::domain::password::hash_password;
 use shared::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use shared::jwt::Profile;
-use shared::keys::{parse_algorithm, SigningKey};
 use shared::refresh_token::TokenHash;
-use shared::refresh_token::{self, RefreshToken};
+use shared::refresh_token::{self, RefreshKeys, RefreshToken};
 use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
@@ -57,7 +56,8 @@ fn issued(
         ClientId::parse(client.into()).unwrap(),
         DeviceName::parse(device.into()).unwrap(),
     );
-    let (value, token_hash) = refresh_token::mint(&user_id, &client_id, &device).unwrap();
+    let keys = refresh_keys();
+    let (value, token_hash) = refresh_token::mint(&keys, &user_id, &client_id, &device).unwrap();
     let record = RefreshTokenRecord {
         user_id,
         client_id,
@@ -76,7 +76,7 @@ fn issued(
             email_verified: None,
         },
     };
-    let parsed = refresh_token::parse(&value).unwrap();
+    let parsed = refresh_token::parse(&keys, &value).unwrap();
     (record, value, parsed)
 }
 
@@ -111,9 +111,9 @@ async fn redeem(
     store.refresh(&plain(token, now)).await.unwrap()
 }
 
-fn rotation_key() -> SigningKey {
-    let alg = parse_algorithm("ES256").unwrap();
-    SigningKey::from_pem(&SigningKey::generate_pem(alg).unwrap(), alg, None).unwrap()
+/// The refresh-token keys of every contract case (one fixed key).
+pub fn refresh_keys() -> RefreshKeys {
+    RefreshKeys::parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").unwrap()
 }
 
 async fn with_user(store: &Arc<dyn Store>, id: &str) {

@@ -3,10 +3,10 @@
 use super::*;
 
 pub(super) async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn Store>) {
-    let key = rotation_key();
+    let key = refresh_keys();
     let (record, _, token) = issued("usr_1", "app", "phone", 1);
     store.put_refresh_token(&record).await.unwrap();
-    let next = token.successor(key.rotation_key());
+    let next = token.successor(&key).unwrap();
     let rotated = store
         .refresh(&rotating(&token, &next, 1_800_000_000))
         .await
@@ -22,7 +22,7 @@ pub(super) async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn S
         redeem(&store, &token, 1_800_000_001).await.is_none(),
         "the predecessor is no longer current"
     );
-    let third = next.successor(key.rotation_key());
+    let third = next.successor(&key).unwrap();
     let again = store
         .refresh(&rotating(&next, &third, 1_800_000_100))
         .await
@@ -35,10 +35,10 @@ pub(super) async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn S
 pub(super) async fn a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_the_rotation_time(
     store: Arc<dyn Store>,
 ) {
-    let key = rotation_key();
+    let key = refresh_keys();
     let (record, _, token) = issued("usr_1", "app", "phone", 1);
     store.put_refresh_token(&record).await.unwrap();
-    let next = token.successor(key.rotation_key());
+    let next = token.successor(&key).unwrap();
     let t0 = 1_800_000_000;
     store
         .refresh(&rotating(&token, &next, t0))
@@ -76,11 +76,11 @@ pub(super) async fn a_retry_inside_the_leeway_gets_the_same_successor_and_keeps_
 }
 
 pub(super) async fn a_grandparent_is_refused_even_inside_the_leeway(store: Arc<dyn Store>) {
-    let key = rotation_key();
+    let key = refresh_keys();
     let (record, _, token) = issued("usr_1", "app", "phone", 1);
     store.put_refresh_token(&record).await.unwrap();
-    let next = token.successor(key.rotation_key());
-    let third = next.successor(key.rotation_key());
+    let next = token.successor(&key).unwrap();
+    let third = next.successor(&key).unwrap();
     let t0 = 1_800_000_000;
     store
         .refresh(&rotating(&token, &next, t0))
@@ -152,10 +152,10 @@ pub(super) async fn a_refresh_asking_for_more_scope_than_granted_changes_nothing
 ) {
     // Granted: openid offline_access profile. The domain passes the scopes
     // that allow the request (`domain::refresh::scopes_allowing`).
-    let key = rotation_key();
+    let key = refresh_keys();
     let (record, _, token) = issued("usr_1", "app", "phone", 7);
     store.put_refresh_token(&record).await.unwrap();
-    let next = token.successor(key.rotation_key());
+    let next = token.successor(&key).unwrap();
     let wider =
         shared::domain::refresh::scopes_allowing(&Scope::parse("openid email").unwrap()).unwrap();
     for attempt in [
