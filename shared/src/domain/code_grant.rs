@@ -50,6 +50,7 @@ pub async fn issue(
         grant,
         expires_at: now() + CODE_TTL,
         used_at: None,
+        used_by: None,
     };
     codes.put_code(&record).await?;
     let mut params = vec![("code".to_owned(), code)];
@@ -106,6 +107,7 @@ pub async fn exchange(
         client_id: client.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
         code_challenge,
+        request_id: random_hex(16)?,
     };
     let Some(record) = stores.codes.consume_code(&hash, &binding, now()).await? else {
         replayed(stores, &hash).await?;

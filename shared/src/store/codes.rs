@@ -48,6 +48,10 @@ pub struct CodeBinding {
     pub redirect_uri: String,
     /// `BASE64URL(SHA256(code_verifier))`.
     pub code_challenge: Option<String>,
+    /// This request's own id, written with the use: the SDK's retry of the
+    /// same write, after an answer that came too late, then recognises its
+    /// own earlier use instead of seeing a replay.
+    pub request_id: String,
 }
 
 impl CodeGrant {
@@ -70,6 +74,8 @@ pub struct CodeRecord {
     pub expires_at: u64,
     /// When it was used, if it was.
     pub used_at: Option<u64>,
+    /// The id of the request that used it.
+    pub used_by: Option<String>,
 }
 
 /// Storing and using up codes.
@@ -77,9 +83,10 @@ pub struct CodeRecord {
 pub trait Codes: Send + Sync {
     /// Stores a new code.
     async fn put_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
-    /// In one conditional write: marks the code used if it exists, is unused,
-    /// has not expired at `now` and was issued for `binding`; returns it.
-    /// `None` otherwise, with nothing changed.
+    /// In one conditional write: marks the code used if it exists, is unused
+    /// (or was used by this same request: a retried write), has not expired
+    /// at `now` and was issued for `binding`; returns it. `None` otherwise,
+    /// with nothing changed.
     async fn consume_code(
         &self,
         code_hash: &TokenHash,

@@ -151,6 +151,8 @@ pub trait Users: Send + Sync {
     /// Finds a user by login name (normalized by the store).
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
     /// Creates a user unless the login name is taken; `false` when it is.
+    /// Writing the same record again (the same new user id) is `true`, so the
+    /// SDK's retry of a write whose answer came late is not a conflict.
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
     /// A user's profile claims, by user id (UserInfo); `None` for no such user.
     async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError>;
@@ -196,9 +198,11 @@ pub trait Credentials: Send + Sync {
         &self,
         user_id: &UserId,
     ) -> Result<Option<Vec<RefreshTokenRecord>>, StoreError>;
-    /// Deletes the record the token locates if it still holds the token's hash.
-    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError>;
-    /// Deletes the user's record with this credential id.
+    /// Deletes the user's record with this credential id; `true` when the
+    /// user had it. When the delete's condition fails after the record was
+    /// found (it was deleted or replaced meanwhile, or the SDK retried a
+    /// delete whose first answer came late), the credential is gone all the
+    /// same, so this is `true` too.
     async fn revoke_credential(
         &self,
         user_id: &UserId,

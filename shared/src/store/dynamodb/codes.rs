@@ -44,6 +44,7 @@ fn code_from_item(hash: &TokenHash, item: &Item) -> Result<CodeRecord, StoreErro
         grant,
         expires_at: number(item, "expires_at")?.ok_or(StoreError::Corrupt("expires_at"))?,
         used_at: number(item, "used_at")?,
+        used_by: item.get("used_by").and_then(|v| v.as_s().ok()).cloned(),
     })
 }
 
@@ -86,8 +87,9 @@ impl Codes for DynamoStore {
             .table_name(&self.table)
             .key(pk.0, pk.1)
             .key(sk.0, sk.1)
-            .update_expression("SET used_at = :now")
+            .update_expression("SET used_at = :now, used_by = :request")
             .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":request", AttributeValue::S(binding.request_id.clone()))
             .expression_attribute_values(
                 ":client",
                 AttributeValue::S(binding.client_id.to_string()),
@@ -98,8 +100,8 @@ impl Codes for DynamoStore {
             )
             .return_values(ReturnValue::AllNew);
         let unused =
-            "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at >= :now \
-                      AND client_id = :client AND redirect_uri = :redirect";
+            "attribute_exists(pk) AND (attribute_not_exists(used_at) OR used_by = :request) \
+             AND expires_at >= :now AND client_id = :client AND redirect_uri = :redirect";
         let update = match &binding.code_challenge {
             Some(challenge) => update
                 .condition_expression(format!("{unused} AND code_challenge = :challenge"))

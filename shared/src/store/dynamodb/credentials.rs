@@ -7,7 +7,6 @@ use super::items::{self, record_from_item, Item};
 use super::sign_ins::SIGN_IN_PREFIX;
 use super::{unavailable, DynamoStore};
 use crate::ids::{CredentialId, UserId};
-use crate::refresh_token::RefreshToken;
 use crate::store::{
     device_sort_key, Credentials, RefreshTokenRecord, StoreError, DEVICE_KEY_PREFIX,
 };
@@ -86,12 +85,6 @@ impl Credentials for DynamoStore {
         Ok(known.then_some(records))
     }
 
-    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
-        let key = Self::token_key(token);
-        self.delete_if(key, "token_hash = :v", Self::hash_value(token))
-            .await
-    }
-
     async fn revoke_credential(
         &self,
         user_id: &UserId,
@@ -106,7 +99,8 @@ impl Credentials for DynamoStore {
             device_sort_key(&record.client_id, &record.device),
             id,
         )
-        .await
+        .await?;
+        Ok(true)
     }
 
     async fn find_credential(

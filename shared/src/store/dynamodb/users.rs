@@ -3,6 +3,7 @@
 //! partition (`sk = user`).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{self, user_from_item, user_to_item};
 use super::{conditional, DynamoStore};
@@ -35,7 +36,10 @@ impl Users for DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(user_to_item(user)))
-            .condition_expression("attribute_not_exists(pk)")
+            // A free login, or one this same write already took (its new user
+            // id): the SDK's retry after a late answer is not a conflict.
+            .condition_expression("attribute_not_exists(pk) OR user_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(user.user_id.to_string()))
             .send()
             .await;
         if conditional(result)?.is_some() {

@@ -109,8 +109,9 @@ impl Users for MemoryStore {
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
         let mut users = lock(&self.users)?;
         let login = normalize_username(&user.username);
-        if users.contains_key(&login) {
-            return Ok(false);
+        if let Some(existing) = users.get(&login) {
+            // The same write again (same new user id) is not a conflict.
+            return Ok(existing.user_id == user.user_id);
         }
         users.insert(login, user.clone());
         Ok(true)
@@ -195,18 +196,6 @@ impl Credentials for MemoryStore {
         Ok(Some(records.into_iter().map(|(_, r)| r).collect()))
     }
 
-    async fn revoke_token(&self, token: &RefreshToken) -> Result<bool, StoreError> {
-        let mut tokens = lock(&self.tokens)?;
-        let key = key_of(token);
-        let matches = tokens
-            .get(&key)
-            .is_some_and(|r| r.token_hash.matches(&token.hash));
-        if matches {
-            tokens.remove(&key);
-        }
-        Ok(matches)
-    }
-
     async fn revoke_credential(
         &self,
         user_id: &UserId,
@@ -253,11 +242,13 @@ impl Codes for MemoryStore {
         let mut codes = lock(&self.codes)?;
         match codes.get_mut(code_hash.as_bytes()) {
             Some(code)
-                if code.used_at.is_none()
+                if (code.used_at.is_none()
+                    || code.used_by.as_deref() == Some(binding.request_id.as_str()))
                     && code.expires_at >= now
                     && code.grant.is_bound_to(binding) =>
             {
                 code.used_at = Some(now);
+                code.used_by = Some(binding.request_id.clone());
                 Ok(Some(code.clone()))
             }
             _ => Ok(None),

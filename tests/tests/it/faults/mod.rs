@@ -4,6 +4,7 @@
 //! The store is the real DynamoDB client, pointed at faulty endpoints.
 
 pub mod proxy;
+mod retries;
 
 use std::sync::Arc;
 
@@ -69,6 +70,12 @@ pub async fn login_request(
         ("scope", "openid offline_access"),
         ("device", device),
     ]);
+    login_form(router, &query, login, password).await
+}
+
+/// The login page of the authorization request `query`, then its form
+/// filled in with `login` and `password`.
+pub async fn login_form(router: &Router, query: &str, login: &str, password: &str) -> Raw {
     let page = send(router, &Raw::get(format!("/authorize?{query}"))).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let cookie = page

@@ -30,6 +30,10 @@ pub enum Fault {
     BadGateway,
     /// Forward reads; throttle every write.
     FailWrites,
+    /// Forward everything, but hold the answer to the next conditional write
+    /// for 1 s, past the SDK's 0.8 s attempt timeout, so the SDK retries a
+    /// write that was already applied. Then back to `None`.
+    LateWriteAnswer,
 }
 
 impl Fault {
@@ -41,6 +45,7 @@ impl Fault {
             Self::Garbage,
             Self::BadGateway,
             Self::FailWrites,
+            Self::LateWriteAnswer,
         ]
         .into_iter()
         .find(|f| *f as u8 == value)
@@ -92,6 +97,12 @@ impl FaultProxy {
 
 const WRITES: [&str; 4] = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"];
 
+/// Whether a write carries a condition (the ones a retry can trip over).
+fn is_conditional(body: &Bytes) -> bool {
+    body.windows(b"ConditionExpression".len())
+        .any(|w| w == b"ConditionExpression")
+}
+
 fn throttled() -> Response {
     let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
     (
@@ -113,6 +124,15 @@ async fn handle(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes
     inner.calls.lock().unwrap().push(operation);
     match Fault::from_u8(inner.fault.load(Ordering::SeqCst)) {
         Fault::None => forward(&inner, headers, body).await,
+        Fault::LateWriteAnswer if !is_write || !is_conditional(&body) => {
+            forward(&inner, headers, body).await
+        }
+        Fault::LateWriteAnswer => {
+            inner.fault.store(Fault::None as u8, Ordering::SeqCst);
+            let answer = forward(&inner, headers, body).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            answer
+        }
         Fault::FailWrites if !is_write => forward(&inner, headers, body).await,
         Fault::FailWrites | Fault::Throttle => throttled(),
         Fault::Delay => {

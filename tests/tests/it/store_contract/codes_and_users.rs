@@ -16,12 +16,20 @@ pub(super) async fn users_are_found_by_their_normalized_login(store: Arc<dyn Sto
 pub(super) async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
     let issued = code(1, 1_000);
     store.put_code(&issued).await.unwrap();
+    let first = bound(&issued);
     let used = store
-        .consume_code(&issued.code_hash, &bound(&issued), 990)
+        .consume_code(&issued.code_hash, &first, 990)
         .await
         .unwrap()
         .expect("the first use succeeds");
     assert_eq!(used.used_at, Some(990));
+    // The same request's write again (the SDK retrying after a late answer)
+    // sees its own use, not a replay.
+    assert!(store
+        .consume_code(&issued.code_hash, &first, 990)
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(used.grant, issued.grant, "the grant round-trips");
     assert!(store
         .consume_code(&issued.code_hash, &bound(&issued), 991)
@@ -40,11 +48,15 @@ pub(super) async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
 }
 
 /// The binding a token request for exactly this code presents.
+/// Each call is a new request, with its own id.
 fn bound(code: &CodeRecord) -> CodeBinding {
+    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     CodeBinding {
         client_id: code.grant.client_id.clone(),
         redirect_uri: code.grant.redirect_uri.clone(),
         code_challenge: code.grant.code_challenge.clone(),
+        request_id: format!("request-{n}"),
     }
 }
 
@@ -122,6 +134,10 @@ pub(super) async fn an_expired_code_is_refused_and_stays_unused(store: Arc<dyn S
 pub(super) async fn creating_a_user_refuses_a_taken_login(store: Arc<dyn Store>) {
     let first = user("usr_first", "taken@example.com");
     assert!(store.create_user(&first).await.unwrap());
+    assert!(
+        store.create_user(&first).await.unwrap(),
+        "the same write again (a retry) is not a conflict"
+    );
     let second = user("usr_second", "  TAKEN@example.com");
     assert!(!store.create_user(&second).await.unwrap());
     assert_eq!(

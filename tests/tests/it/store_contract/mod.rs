@@ -144,6 +144,7 @@ fn code(n: u8, expires_at: u64) -> CodeRecord {
         },
         expires_at,
         used_at: None,
+        used_by: None,
     }
 }
 

@@ -42,7 +42,10 @@ pub(super) async fn a_wrong_secret_redeems_nothing_and_changes_nothing(store: Ar
     let (_, _, forged) = issued("usr_1", "app", "phone", 2);
     store.put_refresh_token(&record).await.unwrap();
     assert!(redeem(&store, &forged, 1_800_000_000).await.is_none());
-    assert!(!store.revoke_token(&forged).await.unwrap());
+    assert!(
+        store.find_session(&forged).await.unwrap().is_some(),
+        "the record is found by its locator"
+    );
     assert_eq!(
         store.list_credentials(&record.user_id).await.unwrap(),
         Some(vec![record])
@@ -106,9 +109,10 @@ pub(super) async fn revoking_by_token_removes_only_that_record(store: Arc<dyn St
     let (laptop, _, laptop_token) = issued("usr_1", "app", "laptop", 2);
     store.put_refresh_token(&phone).await.unwrap();
     store.put_refresh_token(&laptop).await.unwrap();
-    assert!(store.revoke_token(&phone_token).await.unwrap());
+    let found = store.find_session(&phone_token).await.unwrap().unwrap();
+    assert!(store.end_session(found.session()).await.unwrap());
     assert!(
-        !store.revoke_token(&phone_token).await.unwrap(),
+        !store.end_session(found.session()).await.unwrap(),
         "a second revoke finds nothing"
     );
     assert!(redeem(&store, &phone_token, 5).await.is_none());
