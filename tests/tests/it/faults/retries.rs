@@ -2,6 +2,11 @@
 //! answers it after the SDK's attempt timeout, so the SDK sends the same
 //! write again, whose condition then meets the first attempt's own result.
 //! Each write path must still answer as if nothing happened.
+//!
+//! They depend on timing (an answer held 1 s against a 0.8 s attempt and a
+//! 2 s call budget), so they are `#[ignore]`d in the parallel suite and run
+//! on their own by `scripts/test` (step `late-answers`), where the rest of
+//! the suite is not competing for the two cores and for dynalite.
 
 use serde_json::{json, Value};
 
@@ -73,6 +78,7 @@ fn refresh(token: &str) -> Raw {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: run alone by scripts/test (late-answers)"]
 async fn a_code_whose_use_is_answered_late_is_still_exchanged_once() {
     let retried = Retried::new().await;
     let challenge = challenge_of(VERIFIER);
@@ -119,6 +125,7 @@ async fn a_code_whose_use_is_answered_late_is_still_exchanged_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: run alone by scripts/test (late-answers)"]
 async fn revocations_answered_late_still_say_revoked() {
     let retried = Retried::new().await;
     // The classic DELETE, by the token.
@@ -163,6 +170,7 @@ async fn revocations_answered_late_still_say_revoked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: run alone by scripts/test (late-answers)"]
 async fn a_user_created_with_a_late_answer_is_created_not_a_conflict() {
     let retried = Retried::new().await;
     let admin = retried.harness.admin_token("create:users");
@@ -178,6 +186,7 @@ async fn a_user_created_with_a_late_answer_is_created_not_a_conflict() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: run alone by scripts/test (late-answers)"]
 async fn a_refresh_answered_late_still_rotates_once() {
     let retried = Retried::new().await;
     let tokens = retried.tokens("phone").await;
