@@ -139,7 +139,9 @@ fn check_client_algorithms(
 /// (never a secret's value), so the function's log says what to fix.
 pub async fn cold_start() -> (Arc<Services>, Arc<dyn Store>) {
     let built = async {
-        let config = Config::lambda_from_env()?;
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let secrets = crate::secrets::resolve(env).await?;
+        let config = Config::lambda_from_lookup(|name| secrets.get(name).or_else(|| env(name)))?;
         let services = Services::from_config(&config)?;
         let settings = config.dynamodb.ok_or(ConfigError::Missing("TABLE_NAME"))?;
         let store: Arc<dyn Store> = Arc::new(DynamoStore::connect(&settings).await);

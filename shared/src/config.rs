@@ -102,9 +102,12 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
-    /// Reads the configuration of a Lambda function, which must have a table.
-    pub fn lambda_from_env() -> Result<Self, ConfigError> {
-        let config = Self::from_env()?;
+    /// Reads the configuration of a Lambda function, which must have a table
+    /// and refresh-token keys, through `lookup`.
+    pub fn lambda_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let config = Self::from_lookup(lookup)?;
         if config.dynamodb.is_none() {
             return Err(ConfigError::Missing("TABLE_NAME"));
         }
@@ -112,7 +115,8 @@ impl Config {
             return Err(ConfigError::Invalid {
                 var: "REFRESH_TOKEN_KEYS",
                 problem: "required on Lambda (every instance must seal refresh tokens with the \
-                          same keys); set it to k1:<32 random bytes in base64url>, for example \
+                          same keys); set it (or REFRESH_TOKEN_KEYS_SECRET_ARN) to \
+                          k1:<32 random bytes in base64url>, for example \
                           k1:$(openssl rand 32 | basenc --base64url | tr -d =)"
                     .into(),
             });

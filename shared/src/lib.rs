@@ -5,6 +5,7 @@
 //! rules, and `store` is persistence (DynamoDB and in-memory).
 
 pub mod app;
+pub mod aws;
 pub mod clients;
 pub mod config;
 pub mod domain;
@@ -19,5 +20,6 @@ pub mod keys;
 pub mod refresh_policy;
 pub mod refresh_token;
 pub mod secret;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;

@@ -27,6 +27,20 @@ ACTIONS = {
     "RevokeFunction": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"},
 }
 TABLE_ARN = {"Fn::GetAtt": ["TokensTable", "Arn"]}
+# Reading the key secrets: GetSecretValue on exactly the ARNs given, no other secret.
+SECRETS_STATEMENT = {
+    "Effect": "Allow",
+    "Action": ["secretsmanager:GetSecretValue"],
+    "Resource": [
+        {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+        for condition, parameter in [
+            ("HasSigningKeySecret", "SigningKeySecretArn"),
+            ("HasRs256KeySecret", "Rs256SigningKeySecretArn"),
+            ("HasPreviousKeysSecret", "PreviousSigningKeysSecretArn"),
+            ("HasRefreshKeysSecret", "RefreshTokenKeysSecretArn"),
+        ]
+    ],
+}
 INDEX_ARN = {"Fn::Sub": "${TokensTable.Arn}/index/by_credential_id"}
 
 
@@ -118,7 +132,13 @@ class TemplateTest(unittest.TestCase):
             role = roles[f"{function}Role"]["Properties"]
             self.assertEqual(role["ManagedPolicyArns"],
                              ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
-            statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+            # The key-secrets policy exists only when a secret ARN is given.
+            conditional = [p["Fn::If"] for p in role["Policies"] if "Fn::If" in p]
+            self.assertEqual([c[0] for c in conditional], ["HasKeySecrets"], function)
+            self.assertEqual(conditional[0][2], {"Ref": "AWS::NoValue"}, function)
+            self.assertEqual(conditional[0][1]["PolicyDocument"]["Statement"], [SECRETS_STATEMENT], function)
+            policies = [p for p in role["Policies"] if "Fn::If" not in p]
+            statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
             on_table = [s for s in statements if s["Resource"] == TABLE_ARN]
             self.assertEqual(len(on_table), 1, function)
             self.assertEqual(set(on_table[0]["Action"]), actions, function)
@@ -142,7 +162,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_signing_keys_are_no_echo(self):
         parameters = self.output["Parameters"]
-        for name in ("SigningKeyPem", "PreviousSigningKeysPem"):
+        for name in ("SigningKeyPem", "PreviousSigningKeysPem", "Rs256SigningKeyPem", "RefreshTokenKeys"):
             self.assertIs(parameters[name]["NoEcho"], True, name)
 
 

@@ -3,30 +3,12 @@
 //! share `shared::app::cold_start`; this runs the revoke binary.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::process::Command;
+mod common;
 
 const MARKER: &str = "c2VjcmV0LWtleS1ieXRlcw";
 
 fn start(vars: &[(&str, &str)]) -> (bool, Vec<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_revoke"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    let output = command.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
-    (output.status.success(), lines)
+    common::run(vars)
 }
 
 fn base() -> Vec<(&'static str, &'static str)> {
@@ -74,6 +56,13 @@ fn a_bad_configuration_stops_with_one_line_naming_it() {
         (
             with("REFRESH_TOKEN_KEYS", Some("k1:c2hvcnQ")),
             "REFRESH_TOKEN_KEYS",
+        ),
+        (
+            with(
+                "SIGNING_KEY_SECRET_ARN",
+                Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:signing"),
+            ),
+            "SIGNING_KEY_SECRET_ARN",
         ),
         (base(), "SIGNING_KEY_PEM"),
     ] {

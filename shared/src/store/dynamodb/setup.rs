@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 
 #[cfg(feature = "test-support")]
@@ -49,18 +49,10 @@ impl DynamoStore {
         let retries = RetryConfig::standard()
             .with_max_attempts(MAX_ATTEMPTS)
             .with_max_backoff(Duration::from_millis(500));
-        let credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
-            (Some(id), Some(secret)) => {
-                Credentials::new(id, secret, env("AWS_SESSION_TOKEN"), None, "environment")
-            }
-            _ => Credentials::new("local", "local", None, None, "placeholder"),
-        };
-        let region = env("AWS_REGION")
-            .or_else(|| env("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".to_owned());
+        let (credentials, region) = crate::aws::credentials_and_region(&env);
         let mut config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region))
+            .region(region)
             .credentials_provider(credentials)
             .timeout_config(timeouts)
             .retry_config(retries);
