@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, Header};
+use jsonwebtoken::Algorithm;
 use serde::Serialize;
 
 /// A private key, parsed, ready to sign.
@@ -65,7 +65,11 @@ impl JwsSigner {
     }
 
     /// `BASE64URL(header) . BASE64URL(claims) . BASE64URL(signature)`.
-    pub fn encode<T: Serialize>(&self, header: &Header, claims: &T) -> Result<String, SignError> {
+    pub fn encode<H: Serialize, T: Serialize>(
+        &self,
+        header: &H,
+        claims: &T,
+    ) -> Result<String, SignError> {
         let part = |value: Vec<u8>| URL_SAFE_NO_PAD.encode(value);
         let header = serde_json::to_vec(header).map_err(|_| SignError)?;
         let claims = serde_json::to_vec(claims).map_err(|_| SignError)?;

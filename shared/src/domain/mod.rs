@@ -10,6 +10,7 @@ pub mod code_grant;
 pub mod credentials;
 pub mod delegation;
 pub mod discovery;
+pub mod dpop;
 pub mod implicit_grant;
 pub mod login_form;
 pub mod logout;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::password::hash_password;
+use crate::domain::password::hash_bounded;
 use crate::domain::random_hex;
 use crate::error::{Fault, OAuthError};
 use crate::ids::UserId;
@@ -118,7 +118,7 @@ pub async fn add(users: &dyn Users, new: NewUser) -> Result<CreatedUser, OAuthEr
         return Err(OAuthError::InvalidRequest("name is too long.".into()));
     }
     let password = new.password;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+    let password_hash = hash_bounded(password).await?;
     let user = UserRecord {
         user_id: UserId::parse(format!("usr_{}", random_hex(12)?))
             .map_err(|_| Fault::Invariant("a new user id did not parse"))?,
