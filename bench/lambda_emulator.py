@@ -15,7 +15,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-from sign_in import sign_in  # noqa: E402  (the shared sign-in helper)
+from sign_in import LOGIN, hidden_fields, sign_in  # noqa: E402  (the shared sign-in helpers)
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "apigw_v2_request.json")
 
@@ -30,12 +30,26 @@ def refresh_event(token):
     return event
 
 
+def authorize_event(port, method, query="", body=None, cookies=None):
+    event = json.load(open(FIXTURE))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/authorize"
+    event["requestContext"]["http"]["method"] = method
+    event["rawQueryString"] = query
+    if body is not None:
+        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+        event["body"] = body
+    if cookies:
+        event["cookies"] = cookies
+    return event
+
+
 class Runtime:
     """The runtime API's state for one function process."""
 
     def __init__(self, events):
         self.events = events          # callables: () -> event
         self.answers = []             # (time, status, body)
+        self.full = []                # the whole answers
         self.first_poll = None
         self.done = threading.Event()
         self.lock = threading.Lock()
@@ -75,6 +89,7 @@ class Runtime:
                     answer = json.loads(body)
                     with runtime.lock:
                         runtime.answers.append((time.perf_counter(), answer.get("statusCode"), answer.get("body")))
+                        runtime.full.append(answer)
                 else:
                     print("function error:", self.path, body[:300])
                     runtime.done.set()
@@ -138,6 +153,44 @@ def run_once(binary, env, token, extra):
     return (runtime.first_poll - start) * 1e3, (first_time - start) * 1e3, rss_first, rss_after, warm, state["token"]
 
 
+def run_sign_ins(binary, env, port, count):
+    """`count` sign-ins (the login page, then its form) through the authorize
+    function, one at a time as Lambda sends them. Returns the peak RSS after
+    the first and after all, in KiB, and the statuses of the form posts."""
+    runtime = Runtime([])
+    query = urllib.parse.urlencode({"response_type": "token", "client_id": "local-demo",
+                                    "redirect_uri": f"http://127.0.0.1:{port}/callback",
+                                    "scope": "openid offline_access"})
+
+    def event(i):
+        def make():
+            if i % 2 == 0:
+                return authorize_event(port, "GET", f"{query}&device=flood-{i // 2}")
+            page = runtime.full[i - 1]
+            fields = list(hidden_fields(page["body"]).items()) + LOGIN
+            cookies = [c.split(";")[0] for c in page.get("cookies", [])]
+            return authorize_event(port, "POST", body=urllib.parse.urlencode(fields), cookies=cookies)
+        return make
+
+    runtime.events = [event(i) for i in range(2 * count)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), runtime.handler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    process_env = dict(os.environ, **env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
+                       AWS_LAMBDA_FUNCTION_NAME="authorize", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+                       AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128", AWS_REGION="us-east-1", AWS_LAMBDA_LOG_LEVEL="WARN")
+    process = subprocess.Popen([binary], env=process_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while len(runtime.answers) < 2 and process.poll() is None:
+        time.sleep(0.001)
+    rss_first = peak_rss_kib(process.pid) if process.poll() is None else 0
+    runtime.done.wait(timeout=300)
+    rss_after = peak_rss_kib(process.pid) if process.poll() is None else 0
+    process.kill()
+    process.wait()
+    server.shutdown()
+    statuses = [status for _, status, _ in runtime.answers[1::2]]
+    return rss_first, rss_after, statuses
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
@@ -145,8 +198,15 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--load", type=int, default=2000, help="refreshes after the first, for the RSS under load")
+    parser.add_argument("--sign-ins", type=int, default=0,
+                        help="instead: this many sign-ins through the authorize function, for its peak RSS")
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
+    if args.sign_ins:
+        first, after, statuses = run_sign_ins(args.binary, env, args.port, args.sign_ins)
+        print(f"authorize at 128 MB: peak RSS {first / 1024:.1f} MiB after one sign-in, "
+              f"{after / 1024:.1f} MiB after {args.sign_ins} ({statuses.count(303)} signed in)")
+        return
     token = sign_in(f"http://127.0.0.1:{args.port}", "local-demo", "cold-start")["refresh_token"]
     inits, firsts, rss_firsts = [], [], []
     for _ in range(args.runs):

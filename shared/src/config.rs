@@ -97,11 +97,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-    }
-
     /// Reads the configuration of a Lambda function, which must have a table
     /// and refresh-token keys, through `lookup`.
     pub fn lambda_from_lookup(
