@@ -91,6 +91,7 @@ pub async fn redeem(
         absolute_lifetime: policy.absolute_lifetime,
         idle_lifetime: policy.idle_lifetime,
         scope_one_of,
+        proof: None,
     };
     match tokens.refresh(&attempt).await? {
         Some(record) => {

@@ -66,6 +66,7 @@ pub async fn start(
         last_used_at: now,
         expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
         profile: session.profile.clone(),
+        dpop_jkt: None,
     };
     make_room(sessions, client, &record, policy.max_sessions).await?;
     sessions.put_refresh_token(&record).await?;

@@ -59,6 +59,10 @@ pub struct RefreshTokenRecord {
     pub expires_at: u64,
     /// Profile claims captured at sign-in, so a refresh needs no second read.
     pub profile: Profile,
+    /// The RFC 7638 thumbprint of the key the session is bound to (RFC 9449),
+    /// set when the session starts from a DPoP-proved request; every refresh
+    /// then needs a proof by that key.
+    pub dpop_jkt: Option<String>,
 }
 
 impl RefreshTokenRecord {

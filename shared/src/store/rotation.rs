@@ -26,6 +26,21 @@ pub struct RefreshAttempt<'a> {
     /// The write requires the session's scope to be one of them, so a
     /// request for more than was granted changes nothing (RFC 6749 §6).
     pub scope_one_of: Option<Vec<Scope>>,
+    /// The DPoP proof the request carried (RFC 9449), if any.
+    pub proof: Option<ProofUse>,
+}
+
+/// A checked DPoP proof, as the refresh write uses it: a bound session
+/// needs its key, and a proof's `jti` is used once. The request's own id
+/// lets the SDK's retry of the same write pass (`failures-and-logs.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofUse {
+    /// The proof key's thumbprint.
+    pub jkt: String,
+    /// The proof's `jti`.
+    pub jti: String,
+    /// This request's random id.
+    pub request_id: String,
 }
 
 impl RefreshAttempt<'_> {
@@ -79,10 +94,43 @@ pub fn scope_allowed(record: &RefreshTokenRecord, attempt: &RefreshAttempt<'_>) 
         .is_none_or(|allowed| allowed.contains(&record.scope))
 }
 
+/// Whether the request's proof fits the session: an unbound session needs
+/// none; a bound one needs a proof by its key whose `jti` was not the last
+/// one used, unless this same request used it (a retried write).
+pub fn proof_fits(
+    record: &RefreshTokenRecord,
+    used: Option<&UsedProof>,
+    attempt: &RefreshAttempt<'_>,
+) -> bool {
+    let Some(bound) = &record.dpop_jkt else {
+        return true;
+    };
+    let Some(proof) = &attempt.proof else {
+        return false;
+    };
+    let fresh =
+        used.is_none_or(|last| last.jti != proof.jti || last.request_id == proof.request_id);
+    *bound == proof.jkt && fresh
+}
+
+/// The last proof a session's refresh used (the store keeps it beside the record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedProof {
+    /// Its `jti`.
+    pub jti: String,
+    /// The request that used it.
+    pub request_id: String,
+}
+
 /// The write's condition.
-pub fn condition_holds(record: &RefreshTokenRecord, attempt: &RefreshAttempt<'_>) -> bool {
+pub fn condition_holds(
+    record: &RefreshTokenRecord,
+    used: Option<&UsedProof>,
+    attempt: &RefreshAttempt<'_>,
+) -> bool {
     is_alive(record, attempt)
         && scope_allowed(record, attempt)
+        && proof_fits(record, used, attempt)
         && (record.token_hash.matches(&attempt.token.hash) || is_retry(record, attempt))
 }
 

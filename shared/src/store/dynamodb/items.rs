@@ -109,6 +109,9 @@ pub fn record_to_item(record: &RefreshTokenRecord) -> Item {
     if let Some(at) = record.rotated_at {
         item.insert(slot_name(&record.token_hash), n(at));
     }
+    if let Some(jkt) = &record.dpop_jkt {
+        item.insert("dpop_jkt".into(), s(jkt));
+    }
     put_profile(&mut item, &record.profile);
     item
 }
@@ -166,6 +169,7 @@ pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
         last_used_at: get_n(item, "last_used_at")?,
         expires_at: get_n(item, "expires_at")?,
         profile: get_profile(item),
+        dpop_jkt: item.get("dpop_jkt").and_then(|v| v.as_s().ok()).cloned(),
     })
 }
 

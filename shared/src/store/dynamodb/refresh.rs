@@ -2,6 +2,7 @@
 //! `store::rotation` (`docs/design/refresh-rotation.md`).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::items::{b, record_from_item, record_to_item, slot_name};
@@ -67,20 +68,24 @@ impl Sessions for DynamoStore {
                 (update, format!(" AND #scope IN ({})", names.join(", ")))
             }
         };
+        let (update, proof, proof_set) = with_proof(update, attempt);
+        let scope = format!("{scope}{proof}");
         let update = match &attempt.successor {
             None => update
                 .condition_expression(format!("token_hash = :presented AND {ALIVE}{scope}"))
-                .update_expression("SET last_used_at = :now, expires_at = :exp"),
+                .update_expression(format!(
+                    "SET last_used_at = :now, expires_at = :exp{proof_set}"
+                )),
             Some(next) => update
                 .condition_expression(format!(
                     "(token_hash = :presented OR (prev_hash = :presented AND token_hash = :next \
                      AND #next_slot >= :leeway_cutoff)) AND {ALIVE}{scope}"
                 ))
-                .update_expression(
+                .update_expression(format!(
                     "SET token_hash = :next, prev_hash = :presented, last_used_at = :now, \
-                     expires_at = :exp, #next_slot = if_not_exists(#next_slot, :now) \
-                     REMOVE #prev_slot",
-                )
+                     expires_at = :exp, #next_slot = if_not_exists(#next_slot, :now){proof_set} \
+                     REMOVE #prev_slot"
+                ))
                 .expression_attribute_names("#next_slot", slot_name(next))
                 .expression_attribute_names("#prev_slot", slot_name(&attempt.token.hash))
                 .expression_attribute_values(":next", b(next))
@@ -107,5 +112,36 @@ impl Sessions for DynamoStore {
             session.credential_id,
         )
         .await
+    }
+}
+
+/// The DPoP part of the refresh write (RFC 9449): a bound session needs a
+/// proof by its key whose `jti` is not the last one used, unless this same
+/// request used it (the SDK retrying the write); the write records the
+/// proof's `jti` and request. Returns the update, the condition's clause
+/// and the update's clause.
+fn with_proof(
+    update: UpdateItemFluentBuilder,
+    attempt: &RefreshAttempt<'_>,
+) -> (UpdateItemFluentBuilder, String, String) {
+    match &attempt.proof {
+        None => (
+            update,
+            " AND attribute_not_exists(dpop_jkt)".into(),
+            String::new(),
+        ),
+        Some(proof) => (
+            update
+                .expression_attribute_values(":jkt", AttributeValue::S(proof.jkt.clone()))
+                .expression_attribute_values(":jti", AttributeValue::S(proof.jti.clone()))
+                .expression_attribute_values(
+                    ":request",
+                    AttributeValue::S(proof.request_id.clone()),
+                ),
+            " AND (attribute_not_exists(dpop_jkt) OR (dpop_jkt = :jkt AND \
+             (attribute_not_exists(dpop_jti) OR dpop_jti <> :jti OR dpop_request = :request)))"
+                .into(),
+            ", dpop_jti = :jti, dpop_request = :request".into(),
+        ),
     }
 }

@@ -34,6 +34,8 @@ pub struct MemoryStore {
     sign_ins: Mutex<HashMap<(UserId, [u8; 32]), SignInRecord>>,
     /// Failed-sign-in counters.
     failures: Mutex<HashMap<super::FailureKey, super::FailureCount>>,
+    /// The last DPoP proof each session's refresh used.
+    proofs: Mutex<HashMap<RecordKey, rotation::UsedProof>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
@@ -146,9 +148,19 @@ impl Sessions for MemoryStore {
         attempt: &RefreshAttempt<'_>,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
         let mut tokens = lock(&self.tokens)?;
-        match tokens.get_mut(&key_of(attempt.token)) {
-            Some(record) if rotation::condition_holds(record, attempt) => {
+        let mut proofs = lock(&self.proofs)?;
+        let key = key_of(attempt.token);
+        let used = proofs.get(&key).cloned();
+        match tokens.get_mut(&key) {
+            Some(record) if rotation::condition_holds(record, used.as_ref(), attempt) => {
                 rotation::apply(record, attempt);
+                if let Some(proof) = &attempt.proof {
+                    let used = rotation::UsedProof {
+                        jti: proof.jti.clone(),
+                        request_id: proof.request_id.clone(),
+                    };
+                    proofs.insert(key, used);
+                }
                 Ok(Some(record.clone()))
             }
             _ => Ok(None),

@@ -83,6 +83,7 @@ async fn a_format_1_token_refreshes_once_into_a_sealed_token() {
         last_used_at: now,
         expires_at: now + 3600,
         profile: Default::default(),
+        dpop_jkt: None,
     };
     harness.store.put_refresh_token(&record).await.unwrap();
     let legacy = legacy.expose_secret().to_owned();

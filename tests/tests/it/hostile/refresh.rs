@@ -102,6 +102,7 @@ async fn stored_token(fixture: &Fixture, device: &str, used: u64, legacy: bool) 
         last_used_at: used,
         expires_at: shared::domain::now() + 3600,
         profile: Default::default(),
+        dpop_jkt: None,
     };
     fixture
         .harness

@@ -19,11 +19,13 @@ use shared::store::{
 use crate::dynalite::fresh_table;
 
 mod codes_and_users;
+mod dpop;
 mod failures;
 mod rotation;
 mod sessions;
 
 use codes_and_users::*;
+use dpop::*;
 use failures::*;
 use rotation::*;
 use sessions::*;
@@ -75,6 +77,7 @@ fn issued(
             email: None,
             email_verified: None,
         },
+        dpop_jkt: None,
     };
     let parsed = refresh_token::parse(&keys, &value).unwrap();
     (record, value, parsed)
@@ -92,6 +95,7 @@ fn plain(token: &RefreshToken, now: u64) -> RefreshAttempt<'_> {
         absolute_lifetime: 20_000 * DAY,
         idle_lifetime: 20_000 * DAY,
         scope_one_of: None,
+        proof: None,
     }
 }
 
@@ -194,4 +198,6 @@ store_contract!(
     a_sign_in_is_found_until_it_ends_or_the_user_signs_out_everywhere,
     failures_count_up_within_a_window_and_restart_after_it,
     concurrent_failures_are_all_counted,
+    a_bound_session_refreshes_only_with_a_fresh_proof_by_its_key,
+    an_unbound_session_refreshes_with_or_without_a_proof,
 );
