@@ -128,6 +128,7 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime, client_id: &str) -> (axum::R
             device: &DeviceName::parse("phone".into()).unwrap(),
             scope: &Scope::parse("openid offline_access").unwrap(),
             credential_id: CredentialId::parse("dcr_bench".into()).unwrap(),
+            dpop_jkt: None,
         };
         let keys = &services.authority.refresh_keys;
         session::start(store.as_ref(), keys, client, session, shared::domain::now())

@@ -63,6 +63,10 @@ pub enum OAuthError {
     /// The request body is larger than the service accepts.
     #[error("payload_too_large: {0}")]
     PayloadTooLarge(String),
+    /// RFC 9449 §7.1 `invalid_dpop_proof`: the DPoP proof is missing,
+    /// malformed, by another key or replayed.
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(String),
     /// RFC 6749 §4.1.2.1 `temporarily_unavailable`: the store could not be reached.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable(#[source] StoreError),
@@ -123,6 +127,7 @@ impl OAuthError {
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
             Self::AccessDenied(_) => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidDpopProof(_) => "invalid_dpop_proof",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
@@ -147,6 +152,7 @@ impl OAuthError {
             | Self::RequestUriNotSupported(d)
             | Self::AccessDenied(d)
             | Self::InvalidToken(d)
+            | Self::InvalidDpopProof(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
             | Self::PayloadTooLarge(d) => d.clone(),

@@ -5,6 +5,7 @@ use aws_lc_rs::digest;
 
 use crate::clients::{Client, GrantType};
 use crate::domain::authorize::{AuthorizationRequest, AuthorizationResponse, SignedIn};
+use crate::domain::dpop::Proof;
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse, TokenStores};
 use crate::domain::{now, pkce, random_hex, Authority};
@@ -84,6 +85,7 @@ pub async fn exchange(
     stores: &TokenStores<'_>,
     client: &Client,
     request: &CodeExchange,
+    proof: Option<&Proof>,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(OAuthError::UnauthorizedClient(
@@ -124,6 +126,7 @@ pub async fn exchange(
         auth_time: grant
             .auth_time
             .unwrap_or(record.expires_at.saturating_sub(CODE_TTL)),
+        jkt: proof.map(|p| p.jkt.as_str()),
     };
     let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     let refresh_token = match offline_device(client, &scope, grant.device.as_ref()) {
@@ -134,6 +137,7 @@ pub async fn exchange(
                 device,
                 scope: &scope,
                 credential_id: grant.credential_id.clone(),
+                dpop_jkt: proof.map(|p| p.jkt.clone()),
             };
             Some(
                 session::start(
@@ -148,7 +152,12 @@ pub async fn exchange(
         }
         _ => None,
     };
-    Ok(token_response(minted, &scope, refresh_token))
+    Ok(token_response(
+        minted,
+        &scope,
+        refresh_token,
+        proof.is_some(),
+    ))
 }
 
 /// §4.1.2: a code used twice revokes the session its first use started.

@@ -126,7 +126,7 @@ pub async fn delegate(
                 RequestedScope::Passthrough => None,
                 RequestedScope::Explicit(scope) => Some(scope),
             };
-            let redeemed = redeem(authority, sessions, client, token, requested).await?;
+            let redeemed = redeem(authority, sessions, client, token, requested, None).await?;
             let record = redeemed.record;
             (
                 record.user_id.to_string(),

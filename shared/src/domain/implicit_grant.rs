@@ -59,6 +59,7 @@ pub async fn grant(
         profile: user.profile,
         nonce: request.nonce.as_deref(),
         auth_time: user.auth_time,
+        jkt: None,
     };
     let (access_token, expires_in, id_token) =
         mint_user_tokens(authority, client, &subject, &request.scope)?;
@@ -70,6 +71,7 @@ pub async fn grant(
                 device,
                 scope: &request.scope,
                 credential_id: new_credential_id()?,
+                dpop_jkt: None,
             };
             Some(session::start(sessions, &authority.refresh_keys, client, session, now()).await?)
         }

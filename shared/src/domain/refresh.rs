@@ -3,11 +3,13 @@
 
 use crate::clients::Client;
 use crate::domain::authorize::SUPPORTED_SCOPES;
-use crate::domain::{now, Authority};
+use crate::domain::dpop::Proof;
+use crate::domain::{now, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
+use crate::store::rotation::ProofUse;
 use crate::store::rotation::{is_alive, is_retry, scope_allowed};
 use crate::store::{RefreshAttempt, RefreshTokenRecord, Sessions};
 
@@ -67,6 +69,7 @@ pub async fn redeem(
     client: &Client,
     value: &RefreshTokenValue,
     requested: Option<&Scope>,
+    proof: Option<&Proof>,
 ) -> Result<Redeemed, OAuthError> {
     let keys = &authority.refresh_keys;
     let token = refresh_token::parse(keys, value).map_err(|_| invalid())?;
@@ -91,7 +94,15 @@ pub async fn redeem(
         absolute_lifetime: policy.absolute_lifetime,
         idle_lifetime: policy.idle_lifetime,
         scope_one_of,
-        proof: None,
+        proof: proof
+            .map(|p| {
+                random_hex(16).map(|request_id| ProofUse {
+                    jkt: p.jkt.clone(),
+                    jti: p.jti.clone(),
+                    request_id,
+                })
+            })
+            .transpose()?,
     };
     match tokens.refresh(&attempt).await? {
         Some(record) => {
@@ -124,6 +135,12 @@ async fn refused(
     let not_reuse = |record: &RefreshTokenRecord| {
         if is_alive(record, attempt) && !scope_allowed(record, attempt) {
             return exceeds();
+        }
+        if is_alive(record, attempt) && record.dpop_jkt.is_some() {
+            // RFC 9449 §5: a bound token needs a fresh proof by its key.
+            return OAuthError::InvalidDpopProof(
+                "The refresh token is bound to a key: send a new DPoP proof made with it.".into(),
+            );
         }
         tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
         OAuthError::InvalidGrant("The refresh token has expired.".into())

@@ -38,6 +38,9 @@ pub struct NewSession<'a> {
     pub scope: &'a Scope,
     /// The credential id (chosen earlier for the code flow).
     pub credential_id: CredentialId,
+    /// The key the session is bound to, when it starts from a DPoP-proved
+    /// request (RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Writes the session's record (replacing any earlier one for the same app,
@@ -66,7 +69,7 @@ pub async fn start(
         last_used_at: now,
         expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
         profile: session.profile.clone(),
-        dpop_jkt: None,
+        dpop_jkt: session.dpop_jkt,
     };
     make_room(sessions, client, &record, policy.max_sessions).await?;
     sessions.put_refresh_token(&record).await?;

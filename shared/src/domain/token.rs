@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::clients::{Client, GrantType};
 use crate::domain::code_grant::{exchange, CodeExchange};
+use crate::domain::dpop::Proof;
 use crate::domain::refresh::redeem;
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
@@ -58,26 +59,34 @@ pub async fn token(
     stores: &TokenStores<'_>,
     client: &Client,
     request: TokenRequest,
+    proof: Option<&Proof>,
 ) -> Result<TokenResponse, OAuthError> {
     match request {
-        TokenRequest::AuthorizationCode(code) => exchange(authority, stores, client, &code).await,
+        TokenRequest::AuthorizationCode(code) => {
+            exchange(authority, stores, client, &code, proof).await
+        }
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
         } => {
-            refresh_grant(
-                authority,
-                stores.sessions,
-                client,
-                &refresh_token,
-                scope.as_ref(),
-            )
-            .await
+            let refresh = RefreshGrant {
+                value: &refresh_token,
+                requested: scope.as_ref(),
+                proof,
+            };
+            refresh_grant(authority, stores.sessions, client, &refresh).await
         }
         TokenRequest::ClientCredentials { scope } => {
-            client_credentials(authority, client, scope.as_ref())
+            client_credentials(authority, client, scope.as_ref(), proof)
         }
     }
+}
+
+/// A refresh grant's parameters.
+struct RefreshGrant<'a> {
+    value: &'a RefreshTokenValue,
+    requested: Option<&'a Scope>,
+    proof: Option<&'a Proof>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -85,7 +94,7 @@ pub async fn token(
 pub struct TokenResponse {
     /// The access token for the service's API.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` for a token bound to the client's key (RFC 9449 §5).
     pub token_type: &'static str,
     /// Lifetime of the access token in seconds.
     pub expires_in: u64,
@@ -110,6 +119,8 @@ pub struct Subject<'a> {
     pub nonce: Option<&'a str>,
     /// When the user signed in.
     pub auth_time: u64,
+    /// The thumbprint of the key the access token is bound to (RFC 9449).
+    pub jkt: Option<&'a str>,
 }
 
 /// Mints the access token, and the id token when `openid` is in `scope`.
@@ -122,7 +133,7 @@ pub fn mint_user_tokens(
     let now = now();
     let signer = &authority.signer;
     let (access_token, expires_in) =
-        signer.mint_access_token(subject.sub, &client.client_id, scope, now)?;
+        signer.mint_bound_access_token(subject.sub, &client.client_id, scope, now, subject.jkt)?;
     let id_token = if scope.contains(OPENID) {
         let request = IdTokenRequest {
             sub: subject.sub,
@@ -145,11 +156,12 @@ pub fn token_response(
     minted: (Jwt, u64, Option<Jwt>),
     scope: &Scope,
     refresh_token: Option<RefreshTokenValue>,
+    bound: bool,
 ) -> TokenResponse {
     let (access_token, expires_in, id_token) = minted;
     TokenResponse {
         access_token: access_token.expose_secret().to_owned(),
-        token_type: "Bearer",
+        token_type: if bound { "DPoP" } else { "Bearer" },
         expires_in,
         scope: scope.to_string(),
         id_token: id_token.map(|t| t.expose_secret().to_owned()),
@@ -174,15 +186,15 @@ async fn refresh_grant(
     authority: &Authority,
     sessions: &dyn Sessions,
     client: &Client,
-    value: &RefreshTokenValue,
-    requested: Option<&Scope>,
+    grant: &RefreshGrant<'_>,
 ) -> Result<TokenResponse, OAuthError> {
+    let (value, requested) = (grant.value, grant.requested);
     if !client.allows_grant(GrantType::RefreshToken) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use the refresh_token grant.".into(),
         ));
     }
-    let redeemed = redeem(authority, sessions, client, value, requested).await?;
+    let redeemed = redeem(authority, sessions, client, value, requested, grant.proof).await?;
     let scope = narrowed_scope(requested, &redeemed.record.scope)?;
     let subject = Subject {
         sub: redeemed.record.user_id.as_str(),
@@ -190,9 +202,15 @@ async fn refresh_grant(
         nonce: None,
         // The session began with the sign-in that created it.
         auth_time: redeemed.record.created_at,
+        jkt: grant.proof.map(|p| p.jkt.as_str()),
     };
     let minted = mint_user_tokens(authority, client, &subject, &scope)?;
-    Ok(token_response(minted, &scope, redeemed.successor))
+    Ok(token_response(
+        minted,
+        &scope,
+        redeemed.successor,
+        subject.jkt.is_some(),
+    ))
 }
 
 /// RFC 6749 §4.4: a confidential client gets an access token for its own scopes.
@@ -200,6 +218,7 @@ fn client_credentials(
     authority: &Authority,
     client: &Client,
     requested: Option<&Scope>,
+    proof: Option<&Proof>,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.is_confidential() || !client.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::UnauthorizedClient(
@@ -208,10 +227,16 @@ fn client_credentials(
     }
     let scope = narrowed_scope(requested, &client.allowed_scope())?;
     let sub = format!("{}@clients", client.client_id);
+    let jkt = proof.map(|p| p.jkt.as_str());
     let (token, expires_in) =
         authority
             .signer
-            .mint_access_token(&sub, &client.client_id, &scope, now())?;
+            .mint_bound_access_token(&sub, &client.client_id, &scope, now(), jkt)?;
     tracing::info!(client_id = %client.client_id, "client credentials granted");
-    Ok(token_response((token, expires_in, None), &scope, None))
+    Ok(token_response(
+        (token, expires_in, None),
+        &scope,
+        None,
+        jkt.is_some(),
+    ))
 }

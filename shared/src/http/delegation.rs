@@ -9,7 +9,9 @@ use axum::Router;
 
 use crate::domain::client_auth::authenticate;
 use crate::domain::delegation::{delegate, DelegationResponse};
+use crate::domain::dpop::{self, Proof, ProofContext};
 use crate::domain::token::{token, TokenResponse, TokenStores};
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::http::client_auth::{presented_client, required_client};
 use crate::http::extract::{FormOrJson, NoStore};
@@ -105,7 +107,34 @@ async fn run_token(
         sessions: state.sessions.as_ref(),
         codes: state.codes.as_ref(),
     };
-    token(authority, &stores, client, request)
+    let proof = dpop_proof(authority, headers)?;
+    token(authority, &stores, client, request, proof.as_ref())
         .await
         .map(NoStore)
+}
+
+/// The request's DPoP proof for the token endpoint (RFC 9449 §4.3), if it
+/// sent one: exactly one `DPoP` header, checked against this request.
+fn dpop_proof(authority: &Authority, headers: &HeaderMap) -> Result<Option<Proof>, OAuthError> {
+    let mut values = headers.get_all("dpop").iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return match headers.contains_key("dpop") {
+            true => Err(OAuthError::InvalidDpopProof("Send one DPoP header.".into())),
+            false => Ok(None),
+        };
+    };
+    let proof = value
+        .to_str()
+        .map_err(|_| OAuthError::InvalidDpopProof("The DPoP header is not a JWT.".into()))?;
+    let url = format!("{}oauth/token", authority.signer.issuer());
+    let context = ProofContext {
+        method: "POST",
+        url: &url,
+        access_token: None,
+        nonce_key: None,
+        now: now(),
+    };
+    dpop::verify(proof, &context)
+        .map(Some)
+        .map_err(|err| OAuthError::InvalidDpopProof(err.to_string()))
 }

@@ -79,6 +79,16 @@ pub struct AccessTokenClaims {
     /// Tokens minted before it was added have none.
     #[serde(default)]
     pub jti: String,
+    /// The key the token is bound to (RFC 9449 §6.1: `cnf.jkt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 §3.1 confirmation: the thumbprint of the holder's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// RFC 7638 SHA-256 thumbprint, base64url (RFC 9449 §6.1).
+    pub jkt: String,
 }
 
 impl AccessTokenClaims {

@@ -6,7 +6,7 @@ use jsonwebtoken::{decode, decode_header, Algorithm, Header, Validation};
 
 mod claims;
 
-pub use claims::{AccessTokenClaims, IdTokenClaims, Profile};
+pub use claims::{AccessTokenClaims, Confirmation, IdTokenClaims, Profile};
 
 use crate::ids::{ClientId, Scope};
 use crate::keys::SigningKey;
@@ -166,6 +166,19 @@ impl TokenSigner {
         scope: &Scope,
         now: u64,
     ) -> Result<(Jwt, u64), JwtError> {
+        self.mint_bound_access_token(sub, client_id, scope, now, None)
+    }
+
+    /// An access token bound to the key with thumbprint `jkt` when there is
+    /// one (RFC 9449 §6.1: `cnf.jkt`).
+    pub fn mint_bound_access_token(
+        &self,
+        sub: &str,
+        client_id: &ClientId,
+        scope: &Scope,
+        now: u64,
+        jkt: Option<&str>,
+    ) -> Result<(Jwt, u64), JwtError> {
         let claims = AccessTokenClaims {
             iss: self.issuer.clone(),
             sub: sub.to_owned(),
@@ -176,6 +189,9 @@ impl TokenSigner {
             nbf: now,
             exp: now + self.access_token_ttl,
             jti: token_id()?,
+            cnf: jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
         };
         let token = self
             .key

@@ -8,7 +8,7 @@ use shared::domain::pkce::challenge_of;
 use super::delegation::claims;
 use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK, PASSWORD};
 
-const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
+pub const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
 
 fn code_query(client: &str, extra: &[(&str, &str)]) -> String {
     let mut fields = vec![
@@ -25,7 +25,7 @@ fn code_query(client: &str, extra: &[(&str, &str)]) -> String {
 }
 
 /// Signs Ana in with the code flow; returns the redirect's query.
-async fn code_for(
+pub async fn code_for(
     harness: &Harness,
     client: &str,
     extra: &[(&str, &str)],
@@ -54,7 +54,7 @@ async fn exchange(harness: &Harness, fields: &[(&str, &str)]) -> Reply {
     send(&harness.delegation(), Gateway::HttpApi, &call).await
 }
 
-fn pkce() -> String {
+pub fn pkce() -> String {
     challenge_of(VERIFIER)
 }
 

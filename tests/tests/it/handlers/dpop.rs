@@ -1,0 +1,146 @@
+//! DPoP at the token endpoint (RFC 9449): a code exchanged with a proof
+//! starts a session bound to the proof's key; its access tokens carry
+//! `cnf.jkt` and `token_type: DPoP`; every refresh needs a fresh proof by
+//! that key, and a refused one changes nothing.
+
+use jsonwebtoken::jwk::ThumbprintHash;
+use serde_json::{json, Value};
+use shared::keys::{algorithm_name, Algorithm, SigningKey};
+
+use super::code_grant::{code_for, pkce, VERIFIER};
+use super::delegation::claims;
+use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK};
+
+const TOKEN_URL: &str = "https://auth.example.com/oauth/token";
+
+struct Holder {
+    key: SigningKey,
+}
+
+impl Holder {
+    fn new() -> Self {
+        let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
+        Self {
+            key: SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap(),
+        }
+    }
+
+    fn jkt(&self) -> String {
+        self.key
+            .public_jwk()
+            .thumbprint(ThumbprintHash::SHA256)
+            .unwrap()
+    }
+
+    /// A proof for `POST /oauth/token` with `jti`.
+    fn proof(&self, jti: &str) -> String {
+        let mut jwk = serde_json::to_value(self.key.public_jwk()).unwrap();
+        jwk.as_object_mut()
+            .unwrap()
+            .retain(|k, _| !["kid", "use", "alg"].contains(&k.as_str()));
+        let header =
+            json!({"typ": "dpop+jwt", "alg": algorithm_name(self.key.algorithm()), "jwk": jwk});
+        let claims =
+            json!({"jti": jti, "htm": "POST", "htu": TOKEN_URL, "iat": shared::domain::now()});
+        self.key.signer().encode(&header, &claims).unwrap()
+    }
+}
+
+async fn token(harness: &Harness, fields: &[(&str, &str)], proof: Option<String>) -> Reply {
+    let mut call = Call::post(
+        "/oauth/token",
+        "application/x-www-form-urlencoded",
+        &form(fields),
+    );
+    if let Some(proof) = proof {
+        call = call.header("dpop", &proof);
+    }
+    send(&harness.delegation(), Gateway::HttpApi, &call).await
+}
+
+async fn refresh(harness: &Harness, token_value: &str, proof: Option<String>) -> Reply {
+    let fields = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "web"),
+        ("refresh_token", token_value),
+    ];
+    token(harness, &fields, proof).await
+}
+
+/// A code exchange for the web client, with `proof` if given.
+async fn exchanged(harness: &Harness, proof: Option<String>) -> Value {
+    let challenge = pkce();
+    let params = code_for(
+        harness,
+        "web",
+        &[
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("client_id", "web"),
+        ("code", params["code"].as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let reply = token(harness, &fields, proof).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+#[tokio::test]
+async fn a_session_started_with_a_proof_refreshes_only_with_fresh_proofs_by_its_key() {
+    let harness = Harness::new().await;
+    let holder = Holder::new();
+    let body = exchanged(&harness, Some(holder.proof("p0"))).await;
+    assert_eq!(body["token_type"], "DPoP");
+    let access = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(access["cnf"]["jkt"], json!(holder.jkt()), "RFC 9449 §6.1");
+    let current = body["refresh_token"].as_str().unwrap().to_owned();
+
+    let thief = Holder::new();
+    for (name, proof) in [
+        ("no proof", None),
+        ("another key", Some(thief.proof("t1"))),
+        ("not a proof", Some("not.a.proof".to_owned())),
+    ] {
+        let reply = refresh(&harness, &current, proof).await;
+        assert_eq!(reply.status, 400, "{name}: {}", reply.body);
+        assert_eq!(reply.json()["error"], "invalid_dpop_proof", "{name}");
+    }
+    // The refusals changed nothing: the holder's proof still works.
+    let reply = refresh(&harness, &current, Some(holder.proof("p1"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["token_type"], "DPoP");
+    let next = reply.json()["refresh_token"].as_str().unwrap().to_owned();
+    // A proof is used once.
+    let replayed = refresh(&harness, &next, Some(holder.proof("p1"))).await;
+    assert_eq!(replayed.status, 400, "{}", replayed.body);
+    assert!(
+        refresh(&harness, &next, Some(holder.proof("p2")))
+            .await
+            .status
+            == 200
+    );
+}
+
+#[tokio::test]
+async fn without_a_proof_nothing_is_bound() {
+    let harness = Harness::new().await;
+    let body = exchanged(&harness, None).await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(claims(body["access_token"].as_str().unwrap())
+        .get("cnf")
+        .is_none());
+    let current = body["refresh_token"].as_str().unwrap().to_owned();
+    // A proof on a refresh binds that access token, not the session.
+    let holder = Holder::new();
+    let reply = refresh(&harness, &current, Some(holder.proof("p1"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["token_type"], "DPoP");
+    let next = reply.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh(&harness, &next, None).await.status, 200);
+}
