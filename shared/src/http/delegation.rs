@@ -18,7 +18,7 @@ use crate::http::extract::{FormOrJson, NoStore};
 use crate::http::params::Params;
 use crate::http::requests::{delegation_request, token_grant, token_request};
 use crate::http::route_table::{Method, Route, RouteTable};
-use crate::http::{authorization, cors, finish_api_router};
+use crate::http::{authorization, cors, dpop_header, finish_api_router};
 
 pub use crate::http::state::DelegationState;
 
@@ -116,16 +116,9 @@ async fn run_token(
 /// The request's DPoP proof for the token endpoint (RFC 9449 §4.3), if it
 /// sent one: exactly one `DPoP` header, checked against this request.
 fn dpop_proof(authority: &Authority, headers: &HeaderMap) -> Result<Option<Proof>, OAuthError> {
-    let mut values = headers.get_all("dpop").iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return match headers.contains_key("dpop") {
-            true => Err(OAuthError::InvalidDpopProof("Send one DPoP header.".into())),
-            false => Ok(None),
-        };
+    let Some(proof) = dpop_header(headers)? else {
+        return Ok(None);
     };
-    let proof = value
-        .to_str()
-        .map_err(|_| OAuthError::InvalidDpopProof("The DPoP header is not a JWT.".into()))?;
     let url = format!("{}oauth/token", authority.signer.issuer());
     let context = ProofContext {
         method: "POST",

@@ -12,10 +12,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::app::Services;
+use crate::domain::dpop::{self, ProofContext};
 use crate::domain::revocation::check_access_token;
+use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::http::params::{BodyKind, Params};
-use crate::http::{authorization, header_text, read_body};
+use crate::http::{authorization, dpop_header, header_text, read_body};
 use crate::jwt::AccessTokenClaims;
 use crate::store::RevokedAccessTokens;
 
@@ -38,28 +40,89 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, OAuthError> {
         let services = Arc::<Services>::from_ref(state);
         let revoked = Arc::<dyn RevokedAccessTokens>::from_ref(state);
-        let token = bearer_token(&parts.headers)?;
-        check_access_token(&services.authority, revoked.as_ref(), token)
-            .await
-            .map(Caller)
+        let (scheme, token) = access_token(&parts.headers)?;
+        let claims = check_access_token(&services.authority, revoked.as_ref(), token).await?;
+        check_binding(&services.authority, parts, (scheme, token), &claims)?;
+        Ok(Caller(claims))
     }
 }
 
-/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1), unverified.
-pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
+/// How the access token was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `Authorization: Bearer` (RFC 6750 §2.1).
+    Bearer,
+    /// `Authorization: DPoP` with a `DPoP` proof (RFC 9449 §7.1).
+    Dpop,
+}
+
+/// The token of an `Authorization: Bearer` or `DPoP` header, unverified.
+pub fn access_token(headers: &HeaderMap) -> Result<(Scheme, &str), OAuthError> {
     let value = authorization(headers)?
         .ok_or_else(|| OAuthError::InvalidToken("An access token is required.".into()))?;
-    let token = value
+    let (scheme, token) = value
         .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .ok_or_else(|| OAuthError::InvalidToken("Use the Bearer scheme.".into()))?;
+        .and_then(|(scheme, token)| {
+            let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+                Scheme::Bearer
+            } else if scheme.eq_ignore_ascii_case("dpop") {
+                Scheme::Dpop
+            } else {
+                return None;
+            };
+            Some((scheme, token.trim()))
+        })
+        .ok_or_else(|| OAuthError::InvalidToken("Use the Bearer or DPoP scheme.".into()))?;
     if token.len() > MAX_BEARER_LEN {
         return Err(OAuthError::InvalidToken(
             "The access token is too long.".into(),
         ));
     }
-    Ok(token)
+    Ok((scheme, token))
+}
+
+/// The token of an `Authorization` header, unverified, whatever its scheme.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
+    access_token(headers).map(|(_, token)| token)
+}
+
+/// A bound token (`cnf.jkt`) needs the DPoP scheme and a proof by its key
+/// for this request (RFC 9449 §7.1); an unbound one needs the Bearer scheme.
+fn check_binding(
+    authority: &Authority,
+    parts: &Parts,
+    (scheme, token): (Scheme, &str),
+    claims: &AccessTokenClaims,
+) -> Result<(), OAuthError> {
+    let refuse = |text: &str| OAuthError::InvalidToken(text.to_owned());
+    let bound = match (&claims.cnf, scheme) {
+        (None, Scheme::Bearer) => return Ok(()),
+        (Some(_), Scheme::Bearer) => {
+            return Err(refuse(
+                "The access token is bound to a key: use the DPoP scheme.",
+            ))
+        }
+        (None, Scheme::Dpop) => return Err(refuse("The access token is not bound to a key.")),
+        (Some(cnf), Scheme::Dpop) => cnf,
+    };
+    let proof = dpop_header(&parts.headers)?.ok_or_else(|| refuse("A DPoP proof is required."))?;
+    let url = format!(
+        "{}{}",
+        authority.signer.issuer().trim_end_matches('/'),
+        parts.uri.path()
+    );
+    let context = ProofContext {
+        method: parts.method.as_str(),
+        url: &url,
+        access_token: Some(token),
+        nonce_key: None,
+        now: now(),
+    };
+    let proof = dpop::verify(proof, &context).map_err(|e| refuse(&e.to_string()))?;
+    if proof.jkt != bound.jkt {
+        return Err(refuse("The DPoP proof is not made with the token's key."));
+    }
+    Ok(())
 }
 
 /// Path extractors: the segments of a route's path template, parsed once. A

@@ -63,6 +63,22 @@ pub fn authorization(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
     Ok(first.and_then(|v| v.to_str().ok()))
 }
 
+/// The request's `DPoP` proof header (RFC 9449 §4.1), if any; more than one
+/// is refused (§4.3 step 1).
+pub fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    let mut values = headers.get_all("dpop").iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(OAuthError::InvalidDpopProof("Send one DPoP header.".into()));
+    }
+    first
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| OAuthError::InvalidDpopProof("The DPoP header is not a JWT.".into()))
+        })
+        .transpose()
+}
+
 /// Adds the body limit and JSON answers for unknown routes and methods.
 pub fn finish_api_router(router: Router) -> Router {
     router

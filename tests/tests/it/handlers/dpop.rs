@@ -34,14 +34,23 @@ impl Holder {
 
     /// A proof for `POST /oauth/token` with `jti`.
     fn proof(&self, jti: &str) -> String {
+        self.proof_for("POST", TOKEN_URL, jti, None)
+    }
+
+    /// A proof for `method` on `url`, with `ath` for `access_token`.
+    fn proof_for(&self, method: &str, url: &str, jti: &str, access_token: Option<&str>) -> String {
         let mut jwk = serde_json::to_value(self.key.public_jwk()).unwrap();
         jwk.as_object_mut()
             .unwrap()
             .retain(|k, _| !["kid", "use", "alg"].contains(&k.as_str()));
-        let header =
-            json!({"typ": "dpop+jwt", "alg": algorithm_name(self.key.algorithm()), "jwk": jwk});
-        let claims =
-            json!({"jti": jti, "htm": "POST", "htu": TOKEN_URL, "iat": shared::domain::now()});
+        let alg = algorithm_name(self.key.algorithm());
+        let header = json!({"typ": "dpop+jwt", "alg": alg, "jwk": jwk});
+        let now = shared::domain::now();
+        let mut claims = json!({"jti": jti, "htm": method, "htu": url, "iat": now});
+        if let Some(token) = access_token {
+            // ath is BASE64URL(SHA-256(token)), the same transform as PKCE's S256.
+            claims["ath"] = json!(shared::domain::pkce::challenge_of(token));
+        }
         self.key.signer().encode(&header, &claims).unwrap()
     }
 }
@@ -143,4 +152,77 @@ async fn without_a_proof_nothing_is_bound() {
     assert_eq!(reply.json()["token_type"], "DPoP");
     let next = reply.json()["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(refresh(&harness, &next, None).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_bound_access_token_works_only_with_the_dpop_scheme_and_a_proof_by_its_key() {
+    let harness = Harness::new().await;
+    let holder = Holder::new();
+    let body = exchanged(&harness, Some(holder.proof("p0"))).await;
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    const USERINFO: &str = "https://auth.example.com/userinfo";
+    let userinfo = |scheme: &str, proof: Option<String>| {
+        let mut call =
+            Call::get("/userinfo", "").header("authorization", &format!("{scheme} {access}"));
+        if let Some(proof) = proof {
+            call = call.header("dpop", &proof);
+        }
+        call
+    };
+    let thief = Holder::new();
+    for (name, call) in [
+        ("Bearer", userinfo("Bearer", None)),
+        ("DPoP without a proof", userinfo("DPoP", None)),
+        (
+            "another key",
+            userinfo(
+                "DPoP",
+                Some(thief.proof_for("GET", USERINFO, "t", Some(&access))),
+            ),
+        ),
+        (
+            "no ath",
+            userinfo("DPoP", Some(holder.proof_for("GET", USERINFO, "a", None))),
+        ),
+        (
+            "another URL",
+            userinfo(
+                "DPoP",
+                Some(holder.proof_for("GET", TOKEN_URL, "b", Some(&access))),
+            ),
+        ),
+        (
+            "another method",
+            userinfo(
+                "DPoP",
+                Some(holder.proof_for("POST", USERINFO, "c", Some(&access))),
+            ),
+        ),
+    ] {
+        let reply = send(&harness.revoke(), Gateway::HttpApi, &call).await;
+        assert_eq!(reply.status, 401, "{name}: {}", reply.body);
+    }
+    let proof = holder.proof_for("GET", USERINFO, "d", Some(&access));
+    let reply = send(
+        &harness.revoke(),
+        Gateway::HttpApi,
+        &userinfo("DPoP", Some(proof)),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["sub"], "usr_ana");
+
+    // An unbound token is refused under the DPoP scheme.
+    let plain = exchanged(&harness, None).await;
+    let token = plain["access_token"].as_str().unwrap();
+    let proof = holder.proof_for("GET", USERINFO, "e", Some(token));
+    let call = Call::get("/userinfo", "")
+        .header("authorization", &format!("DPoP {token}"))
+        .header("dpop", &proof);
+    assert_eq!(
+        send(&harness.revoke(), Gateway::HttpApi, &call)
+            .await
+            .status,
+        401
+    );
 }
