@@ -101,6 +101,20 @@ pub struct Client {
     /// Registration 1.0 §2): `RS256`, or the main key's; absent means the main key's.
     #[serde(default)]
     id_token_signed_response_alg: Option<String>,
+    /// Whether its token requests must carry a DPoP proof (RFC 9449).
+    #[serde(default)]
+    pub dpop: DpopPolicy,
+}
+
+/// A client's DPoP policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DpopPolicy {
+    /// A proof binds the session and its tokens; without one they are Bearer.
+    #[default]
+    Optional,
+    /// Every token request needs a proof.
+    Required,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -280,6 +294,14 @@ fn validate(client: &Client) -> Result<(), String> {
         .map_err(|e| format!("refresh_token_policy: {e}"))?;
     for scope in &client.scopes {
         Scope::parse(scope).map_err(|e| e.0.to_owned())?;
+    }
+    let legacy = [GrantType::Implicit, GrantType::JwtBearer];
+    if client.dpop == DpopPolicy::Required && legacy.iter().any(|g| client.allows_grant(*g)) {
+        return Err(
+            "dpop is required, but the implicit and jwt-bearer grants can't carry a \
+                    DPoP proof; remove them from grant_types"
+                .into(),
+        );
     }
     if let Some(name) = &client.id_token_signed_response_alg {
         parse_algorithm(name).map_err(|e| format!("id_token_signed_response_alg: {e}"))?;

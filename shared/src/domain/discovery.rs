@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::clients::GrantType;
 use crate::domain::authorize::SUPPORTED_SCOPES;
 use crate::domain::client_auth::{INTROSPECTION_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS};
-use crate::domain::Authority;
+use crate::domain::{dpop, Authority};
 use crate::keys::algorithm_name;
 
 /// The `response_type` values `/authorize` accepts.
@@ -66,5 +66,7 @@ pub fn document(authority: &Authority) -> Value {
         // OIDC Core §6: request objects are refused (absent would mean true).
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
+        // RFC 9449 §5.1: the algorithms a DPoP proof may use.
+        "dpop_signing_alg_values_supported": dpop::PROOF_ALGORITHMS,
     })
 }

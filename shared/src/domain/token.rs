@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::clients::{Client, GrantType};
+use crate::clients::{Client, DpopPolicy, GrantType};
 use crate::domain::code_grant::{exchange, CodeExchange};
 use crate::domain::dpop::Proof;
 use crate::domain::refresh::redeem;
@@ -61,6 +61,11 @@ pub async fn token(
     request: TokenRequest,
     proof: Option<&Proof>,
 ) -> Result<TokenResponse, OAuthError> {
+    if client.dpop == DpopPolicy::Required && proof.is_none() {
+        return Err(OAuthError::InvalidDpopProof(
+            "This client must send a DPoP proof.".into(),
+        ));
+    }
     match request {
         TokenRequest::AuthorizationCode(code) => {
             exchange(authority, stores, client, &code, proof).await

@@ -13,12 +13,12 @@ use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK};
 
 const TOKEN_URL: &str = "https://auth.example.com/oauth/token";
 
-struct Holder {
+pub struct Holder {
     key: SigningKey,
 }
 
 impl Holder {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let pem = SigningKey::generate_pem(Algorithm::ES256).unwrap();
         Self {
             key: SigningKey::from_pem(&pem, Algorithm::ES256, None).unwrap(),
@@ -33,7 +33,7 @@ impl Holder {
     }
 
     /// A proof for `POST /oauth/token` with `jti`.
-    fn proof(&self, jti: &str) -> String {
+    pub fn proof(&self, jti: &str) -> String {
         self.proof_for("POST", TOKEN_URL, jti, None)
     }
 
@@ -78,10 +78,17 @@ async fn refresh(harness: &Harness, token_value: &str, proof: Option<String>) ->
 
 /// A code exchange for the web client, with `proof` if given.
 async fn exchanged(harness: &Harness, proof: Option<String>) -> Value {
+    let reply = exchange_as(harness, "web", proof).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+/// A code exchange for `client`, with `proof` if given.
+async fn exchange_as(harness: &Harness, client: &str, proof: Option<String>) -> Reply {
     let challenge = pkce();
     let params = code_for(
         harness,
-        "web",
+        client,
         &[
             ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
@@ -90,14 +97,12 @@ async fn exchanged(harness: &Harness, proof: Option<String>) -> Value {
     .await;
     let fields = [
         ("grant_type", "authorization_code"),
-        ("client_id", "web"),
+        ("client_id", client),
         ("code", params["code"].as_str()),
         ("redirect_uri", CALLBACK),
         ("code_verifier", VERIFIER),
     ];
-    let reply = token(harness, &fields, proof).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
+    token(harness, &fields, proof).await
 }
 
 #[tokio::test]
@@ -224,5 +229,29 @@ async fn a_bound_access_token_works_only_with_the_dpop_scheme_and_a_proof_by_its
             .await
             .status,
         401
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_requires_dpop_gets_nothing_without_a_proof_and_discovery_lists_the_algorithms(
+) {
+    let harness = Harness::new().await;
+    let refused = exchange_as(&harness, "dpop-app", None).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["error"], "invalid_dpop_proof");
+    let holder = Holder::new();
+    let bound = exchange_as(&harness, "dpop-app", Some(holder.proof("p0"))).await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    assert_eq!(bound.json()["token_type"], "DPoP");
+    let meta = send(
+        &harness.authorize(),
+        Gateway::HttpApi,
+        &Call::get("/.well-known/openid-configuration", ""),
+    )
+    .await
+    .json();
+    assert_eq!(
+        meta["dpop_signing_alg_values_supported"],
+        json!(["ES256", "EdDSA"])
     );
 }

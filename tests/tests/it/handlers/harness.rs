@@ -49,6 +49,8 @@ fn clients_json() -> String {
          "post_logout_redirect_uris": [SIGNED_OUT],
          "refresh_tokens": true, "delegation_targets": ["api-client"]},
         {"client_id": "api-client", "name": "API", "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
+        {"client_id": "dpop-app", "name": "DPoP app", "callbacks": [CALLBACK], "refresh_tokens": true,
+         "dpop": "required"},
         {"client_id": "rsa-app", "grant_types": classic, "name": "RSA app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "id_token_signed_response_alg": "RS256"},
         {"client_id": "no-refresh", "grant_types": classic, "name": "No refresh", "callbacks": [CALLBACK]},

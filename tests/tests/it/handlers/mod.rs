@@ -4,7 +4,7 @@ mod authorize;
 mod brute_force;
 mod code_grant;
 mod delegation;
-mod dpop;
+pub mod dpop;
 pub mod events;
 pub mod harness;
 mod id_token_algorithms;
