@@ -187,43 +187,13 @@ async fn a_login_without_an_account_costs_the_same_calls_as_one_with_an_account(
 /// the proof's `jti` are part of the one conditional write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dpop_bound_refresh_is_one_dynamodb_call() {
-    use crate::faults::login_form;
+    use crate::faults::code_exchange_request;
     use crate::handlers::dpop::Holder;
-    use crate::handlers::harness::{CALLBACK, PASSWORD};
-    use shared::domain::pkce::challenge_of;
-    const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
     let counted = Counted::new().await;
-    let challenge = challenge_of(VERIFIER);
-    let query = form(&[
-        ("response_type", "code"),
-        ("client_id", "web"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid offline_access"),
-        ("device", "bound"),
-        ("code_challenge", &challenge),
-        ("code_challenge_method", "S256"),
-    ]);
-    let login = login_form(&counted.router, &query, "ana@example.com", PASSWORD).await;
-    let answer = send(&counted.router, &login).await;
-    let location = url::Url::parse(answer.header("location").unwrap()).unwrap();
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
     let holder = Holder::new();
-    let exchange = Raw::form(
-        "/oauth/token",
-        form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", "web"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ]),
-    )
-    .header("dpop", &holder.proof("p0"));
+    let exchange = code_exchange_request(&counted.router, "bound")
+        .await
+        .header("dpop", &holder.proof("p0"));
     let (status, body, _) = counted.count(exchange).await;
     assert_eq!(status, 200, "{body}");
     let token = next(&body);

@@ -73,6 +73,41 @@ pub async fn login_request(
     login_form(router, &query, login, password).await
 }
 
+/// Ana signs in to the web client by the code flow with PKCE on `device`;
+/// the token request that exchanges her code (RFC 6749 §4.1.3).
+pub async fn code_exchange_request(router: &Router, device: &str) -> Raw {
+    const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
+    let challenge = shared::domain::pkce::challenge_of(VERIFIER);
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", "web"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid offline_access"),
+        ("device", device),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    let login = login_form(router, &query, "ana@example.com", PASSWORD).await;
+    let answer = send(router, &login).await;
+    let location = url::Url::parse(answer.header("location").unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    Raw::form(
+        "/oauth/token",
+        form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", "web"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ]),
+    )
+}
+
 /// The login page of the authorization request `query`, then its form
 /// filled in with `login` and `password`.
 pub async fn login_form(router: &Router, query: &str, login: &str, password: &str) -> Raw {

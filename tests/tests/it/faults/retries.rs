@@ -11,12 +11,9 @@
 use serde_json::{json, Value};
 
 use super::proxy::{Fault, FaultProxy};
-use super::{login_form, login_request, router_at, table_with_users};
-use crate::handlers::harness::{form, Harness, CALLBACK, PASSWORD};
+use super::{code_exchange_request, login_request, router_at, table_with_users};
+use crate::handlers::harness::{form, Harness, PASSWORD};
 use crate::hostile::{send, Raw};
-use shared::domain::pkce::challenge_of;
-
-const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
 
 struct Retried {
     harness: Harness,
@@ -81,36 +78,7 @@ fn refresh(token: &str) -> Raw {
 #[ignore = "timing: run alone by scripts/test (late-answers)"]
 async fn a_code_whose_use_is_answered_late_is_still_exchanged_once() {
     let retried = Retried::new().await;
-    let challenge = challenge_of(VERIFIER);
-    let query = form(&[
-        ("response_type", "code"),
-        ("client_id", "web"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid offline_access"),
-        ("device", "tablet"),
-        ("code_challenge", &challenge),
-        ("code_challenge_method", "S256"),
-    ]);
-    let login = login_form(&retried.router, &query, "ana@example.com", PASSWORD).await;
-    let answer = send(&retried.router, &login).await;
-    let location = answer.header("location").unwrap().to_owned();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let exchange = Raw::form(
-        "/oauth/token",
-        form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", "web"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ]),
-    );
+    let exchange = code_exchange_request(&retried.router, "tablet").await;
     let (status, body) = retried.late(exchange.clone()).await;
     assert_eq!(status, 200, "the first and only use: {body}");
     let tokens: Value = serde_json::from_str(&body).unwrap();
