@@ -77,6 +77,7 @@ impl Services {
                 signer,
                 clients: config.clients.clone(),
                 refresh_keys,
+                dpop_nonce_required: config.dpop_nonce_required,
             },
             login_form_ttl: config.login_form_ttl,
             sign_in_ttl: config.sign_in_ttl,

@@ -87,6 +87,9 @@ pub struct Config {
     pub previous_signing_keys: Vec<PrivateKeyPem>,
     /// Brute-force protection of the login form.
     pub sign_in_limits: SignInLimits,
+    /// Whether DPoP proofs at the token endpoint must carry the server's
+    /// nonce (`DPOP_NONCE`: `required`, the default, or `off`).
+    pub dpop_nonce_required: bool,
     /// The refresh-token key set; `None` means one random key for this
     /// process (tests and local runs only: a Lambda function needs it).
     pub refresh_token_keys: Option<RefreshKeysText>,
@@ -169,6 +172,7 @@ impl Config {
                 .map(|pems| split_pem_blocks(&pems))
                 .unwrap_or_default(),
             sign_in_limits: sign_in_limits(&lookup)?,
+            dpop_nonce_required: dpop_nonce(&lookup)?,
             refresh_token_keys: lookup("REFRESH_TOKEN_KEYS").map(RefreshKeysText::new),
             clients: ClientRegistry::from_json(&clients_json)?,
             dynamodb,
@@ -244,6 +248,18 @@ fn sign_in_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<SignInLimi
     })
 }
 
+/// `DPOP_NONCE`: `required` (the default) or `off` (RFC 9449 §8).
+fn dpop_nonce(lookup: &impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+    match lookup("DPOP_NONCE").as_deref() {
+        None | Some("required") => Ok(true),
+        Some("off") => Ok(false),
+        Some(_) => Err(ConfigError::Invalid {
+            var: "DPOP_NONCE",
+            problem: "must be required (the default) or off".into(),
+        }),
+    }
+}
+
 /// A lifetime in seconds: a whole number from 1 to 31 536 000 (a year).
 fn seconds(
     lookup: &impl Fn(&str) -> Option<String>,
@@ -288,6 +304,18 @@ mod tests {
         assert_eq!(config.id_token_ttl, 36_000);
         assert_eq!(config.api_audience, "https://auth.example/api/");
         assert!(config.dynamodb.is_none());
+        assert!(config.dpop_nonce_required);
+    }
+
+    #[test]
+    fn dpop_nonce_is_required_or_off() {
+        let mut off = BASE.to_vec();
+        off.push(("DPOP_NONCE", "off"));
+        assert!(!Config::from_lookup(vars(&off)).unwrap().dpop_nonce_required);
+        let mut typo = BASE.to_vec();
+        typo.push(("DPOP_NONCE", "yes"));
+        let err = Config::from_lookup(vars(&typo)).unwrap_err().to_string();
+        assert!(err.contains("DPOP_NONCE") && err.contains("off"), "{err}");
     }
 
     #[test]

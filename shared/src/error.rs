@@ -5,8 +5,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::domain::dpop;
 use crate::jwt::JwtError;
 use crate::store::StoreError;
+
+/// RFC 9449 §8.1: the header that carries the server's DPoP nonce.
+pub const DPOP_NONCE: header::HeaderName = header::HeaderName::from_static("dpop-nonce");
 
 /// Every failure a request can end in. The variant is the RFC error code; the
 /// string is the human-readable `error_description`, which never holds a secret.
@@ -67,6 +71,15 @@ pub enum OAuthError {
     /// malformed, by another key or replayed.
     #[error("invalid_dpop_proof: {0}")]
     InvalidDpopProof(String),
+    /// RFC 9449 §8 `use_dpop_nonce`: the proof must carry the server's
+    /// nonce, which the answer's `DPoP-Nonce` header gives (a public value).
+    #[error("use_dpop_nonce")]
+    UseDpopNonce(String),
+    /// A refusal at a resource route of a request that used the DPoP
+    /// scheme (RFC 9449 §7.1): the inner error, answered `401` (or `403`
+    /// for a missing scope) with a `DPoP` challenge instead of `Bearer`.
+    #[error("{0}")]
+    DpopScheme(Box<OAuthError>),
     /// RFC 6749 §4.1.2.1 `temporarily_unavailable`: the store could not be reached.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable(#[source] StoreError),
@@ -128,6 +141,8 @@ impl OAuthError {
             Self::AccessDenied(_) => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
             Self::InvalidDpopProof(_) => "invalid_dpop_proof",
+            Self::UseDpopNonce(_) => "use_dpop_nonce",
+            Self::DpopScheme(inner) => inner.code(),
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
@@ -157,6 +172,10 @@ impl OAuthError {
             | Self::Conflict(d)
             | Self::PayloadTooLarge(d) => d.clone(),
             Self::InsufficientScope(scope) => format!("The access token needs the scope {scope}."),
+            Self::UseDpopNonce(_) => {
+                "Make a new DPoP proof with the nonce of the DPoP-Nonce header.".to_owned()
+            }
+            Self::DpopScheme(inner) => inner.description(),
             Self::MethodNotAllowed => "The route does not accept this method.".to_owned(),
             Self::TemporarilyUnavailable(_) | Self::Busy => {
                 "The service is temporarily unavailable. Try again shortly.".to_owned()
@@ -172,6 +191,13 @@ impl OAuthError {
                 StatusCode::UNAUTHORIZED
             }
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::DpopScheme(inner) => match inner.as_ref() {
+                Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+                Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce(_) => {
+                    StatusCode::UNAUTHORIZED
+                }
+                other => other.status(),
+            },
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -182,17 +208,52 @@ impl OAuthError {
         }
     }
 
-    /// The `WWW-Authenticate` challenge for 401 and 403 answers (RFC 6749 §5.2, RFC 6750 §3).
-    fn challenge(&self) -> Option<String> {
+    /// The `WWW-Authenticate` challenges for 401 and 403 answers (RFC 6749
+    /// §5.2, RFC 6750 §3, RFC 9449 §7.1). A refusal for a missing or bad
+    /// bearer token names both schemes the resource routes take.
+    fn challenges(&self) -> Vec<String> {
+        const REALM: &str = "realm=\"offline-access\"";
+        let dpop_algs = format!("algs=\"{}\"", dpop::PROOF_ALGORITHMS.join(" "));
         match self {
-            Self::InvalidClient(_) => Some("Basic realm=\"offline-access\"".to_owned()),
-            Self::InvalidToken(_) => {
-                Some("Bearer realm=\"offline-access\", error=\"invalid_token\"".to_owned())
+            Self::InvalidClient(_) => vec![format!("Basic {REALM}")],
+            Self::InvalidToken(_) => vec![
+                format!("Bearer {REALM}, error=\"invalid_token\""),
+                format!("DPoP {REALM}, {dpop_algs}"),
+            ],
+            Self::InsufficientScope(scope) => vec![format!(
+                "Bearer {REALM}, error=\"insufficient_scope\", scope=\"{scope}\""
+            )],
+            Self::DpopScheme(inner) => {
+                let scope = match inner.as_ref() {
+                    Self::InsufficientScope(scope) => format!(", scope=\"{scope}\""),
+                    _ => String::new(),
+                };
+                vec![format!(
+                    "DPoP {REALM}, error=\"{}\"{scope}, {dpop_algs}",
+                    inner.code()
+                )]
             }
-            Self::InsufficientScope(scope) => Some(format!(
-                "Bearer realm=\"offline-access\", error=\"insufficient_scope\", scope=\"{scope}\""
-            )),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The server's current DPoP nonce, when the answer asks for it.
+    fn dpop_nonce(&self) -> Option<&str> {
+        match self {
+            Self::UseDpopNonce(nonce) => Some(nonce),
+            Self::DpopScheme(inner) => inner.dpop_nonce(),
             _ => None,
+        }
+    }
+
+    /// This refusal as one of a request that used the DPoP scheme.
+    pub fn under_dpop_scheme(self) -> Self {
+        match self {
+            Self::InvalidToken(_)
+            | Self::InvalidDpopProof(_)
+            | Self::UseDpopNonce(_)
+            | Self::InsufficientScope(_) => Self::DpopScheme(Box::new(self)),
+            other => other,
         }
     }
 
@@ -271,11 +332,16 @@ impl IntoResponse for OAuthError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        for challenge in self.challenges() {
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.append(header::WWW_AUTHENTICATE, value);
+            }
+        }
         if let Some(value) = self
-            .challenge()
-            .and_then(|c| HeaderValue::from_str(&c).ok())
+            .dpop_nonce()
+            .and_then(|n| HeaderValue::from_str(n).ok())
         {
-            headers.insert(header::WWW_AUTHENTICATE, value);
+            headers.insert(DPOP_NONCE, value);
         }
         if matches!(self, Self::TemporarilyUnavailable(_) | Self::Busy) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -285,52 +351,4 @@ impl IntoResponse for OAuthError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invalid_client_answers_401_with_a_basic_challenge() {
-        let response = OAuthError::InvalidClient("unknown client".into()).into_response();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
-    }
-
-    #[test]
-    fn server_errors_hide_their_cause() {
-        let err = OAuthError::ServerError(Fault::Invariant("key parse failed at byte 7"));
-        assert!(!err.description().contains("byte 7"));
-        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    }
-
-    #[test]
-    fn an_unreachable_store_is_503_with_retry_after_and_a_corrupt_item_is_500() {
-        let down = OAuthError::from(StoreError::Unavailable("connection refused".into()));
-        let response = down.into_response();
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(response.headers().contains_key(header::RETRY_AFTER));
-        let corrupt = OAuthError::from(StoreError::Corrupt("token_hash"));
-        assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(!corrupt.description().contains("token_hash"));
-    }
-
-    #[test]
-    fn a_server_error_keeps_its_cause_for_the_log() {
-        let err = OAuthError::from(StoreError::Corrupt("token_hash"));
-        let cause = std::error::Error::source(&err).map(ToString::to_string);
-        assert_eq!(cause.as_deref(), Some("a stored item is malformed"));
-        assert_eq!(
-            Causes(&Fault::Store(StoreError::Corrupt("token_hash"))).to_string(),
-            "stored item is malformed: token_hash"
-        );
-    }
-
-    #[test]
-    fn insufficient_scope_is_403_and_names_the_scope() {
-        let err = OAuthError::InsufficientScope("read:device_credentials");
-        assert_eq!(err.status(), StatusCode::FORBIDDEN);
-        assert!(err
-            .challenge()
-            .unwrap_or_default()
-            .contains("read:device_credentials"));
-    }
-}
+mod tests;

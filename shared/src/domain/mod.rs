@@ -43,6 +43,18 @@ pub struct Authority {
     pub clients: ClientRegistry,
     /// Seals refresh tokens and derives their successors.
     pub refresh_keys: RefreshKeys,
+    /// Whether DPoP proofs at the token endpoint must carry the server's
+    /// nonce (RFC 9449 §8).
+    pub dpop_nonce_required: bool,
+}
+
+impl Authority {
+    /// The key of the server's DPoP nonces, when proofs must carry one.
+    pub fn dpop_nonce_key(&self) -> Option<&aws_lc_rs::hmac::Key> {
+        self.dpop_nonce_required
+            .then(|| self.refresh_keys.dpop_nonce_key())
+            .flatten()
+    }
 }
 
 /// Seconds since the Unix epoch.

@@ -124,21 +124,32 @@ pub async fn introspect(
         return Ok(json!({"active": false}));
     }
     match check_access_token(authority, stores.revoked, value).await {
-        Ok(claims) => Ok(json!({
-            "active": true,
-            "token_type": "Bearer",
-            "jti": claims.jti,
-            "sub": claims.sub,
-            "client_id": claims.client_id,
-            "scope": claims.scope,
-            "iat": claims.iat,
-            "exp": claims.exp,
-            "iss": claims.iss,
-            "aud": claims.aud,
-        })),
+        Ok(claims) => Ok(active_access_token(claims)),
         Err(OAuthError::InvalidToken(_)) => Ok(json!({"active": false})),
         Err(other) => Err(other),
     }
+}
+
+/// The answer for a valid access token. A bound one says so and names its
+/// key (RFC 9449 §6.2).
+fn active_access_token(claims: AccessTokenClaims) -> Value {
+    let bound = claims.cnf.is_some();
+    let mut answer = json!({
+        "active": true,
+        "token_type": if bound { "DPoP" } else { "Bearer" },
+        "jti": claims.jti,
+        "sub": claims.sub,
+        "client_id": claims.client_id,
+        "scope": claims.scope,
+        "iat": claims.iat,
+        "exp": claims.exp,
+        "iss": claims.iss,
+        "aud": claims.aud,
+    });
+    if let (Some(cnf), Some(fields)) = (claims.cnf, answer.as_object_mut()) {
+        fields.insert("cnf".into(), json!({ "jkt": cnf.jkt }));
+    }
+    answer
 }
 
 /// The answer for a current refresh token, unless its session has expired.
@@ -154,7 +165,7 @@ fn active_refresh_token(authority: &Authority, record: &RefreshTokenRecord) -> O
     if exp < now() {
         return None;
     }
-    Some(json!({
+    let mut answer = json!({
         "active": true,
         "token_type": "refresh_token",
         "sub": record.user_id.as_str(),
@@ -164,5 +175,10 @@ fn active_refresh_token(authority: &Authority, record: &RefreshTokenRecord) -> O
         "exp": exp,
         "device": record.device.as_str(),
         "credential_id": record.credential_id.as_str(),
-    }))
+    });
+    if let (Some(jkt), Some(fields)) = (&record.dpop_jkt, answer.as_object_mut()) {
+        // RFC 9449 §6.2: the key a bound session's refreshes must prove.
+        fields.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
+    Some(answer)
 }

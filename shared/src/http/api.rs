@@ -14,6 +14,7 @@ use crate::http::header_text;
 use crate::http::params::{BodyKind, Params};
 use crate::http::route_table::{Method, RouteTable};
 use crate::http::state::RevokeState;
+use crate::jwt::AccessTokenClaims;
 
 /// Adds the `/api` routes to the revoke function's table.
 pub fn routes(table: RouteTable<RevokeState>) -> RouteTable<RevokeState> {
@@ -49,6 +50,7 @@ async fn list(
     credentials::list(state.credentials.as_ref(), &caller, &user_id)
         .await
         .map(NoStore)
+        .map_err(challenge_for(&caller))
 }
 
 /// `DELETE /api/users/{user_id}/refresh_tokens/{refresh_token}`: 204 once
@@ -61,7 +63,9 @@ async fn revoke(
 ) -> Result<StatusCode, OAuthError> {
     let stores = (state.credentials.as_ref(), state.sessions.as_ref());
     let authority = &state.services.authority;
-    credentials::revoke(authority, stores, &caller, &user_id, &token).await?;
+    credentials::revoke(authority, stores, &caller, &user_id, &token)
+        .await
+        .map_err(challenge_for(&caller))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -72,7 +76,9 @@ async fn revoke_all(
     Caller(caller): Caller,
     UserPath(user_id): UserPath,
 ) -> Result<StatusCode, OAuthError> {
-    credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id).await?;
+    credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id)
+        .await
+        .map_err(challenge_for(&caller))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,6 +103,7 @@ async fn list_device_credentials(
     )
     .await
     .map(NoStore)
+    .map_err(challenge_for(&caller))
 }
 
 /// `DELETE /api/device-credentials/{id}`: 204 once revoked.
@@ -106,7 +113,9 @@ async fn revoke_device_credential(
     Caller(caller): Caller,
     CredentialPath(id): CredentialPath,
 ) -> Result<StatusCode, OAuthError> {
-    credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id).await?;
+    credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id)
+        .await
+        .map_err(challenge_for(&caller))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -131,8 +140,23 @@ async fn create_user(
             json_error_kind(&e)
         ))
     })?;
-    let created = users::create(state.users.as_ref(), &caller, new).await?;
+    let created = users::create(state.users.as_ref(), &caller, new)
+        .await
+        .map_err(challenge_for(&caller))?;
     Ok((StatusCode::CREATED, NoStore(created)))
+}
+
+/// A refusal of a request made with a bound token carries the `DPoP`
+/// challenge (RFC 9449 §7.1), a missing scope included.
+pub(crate) fn challenge_for(caller: &AccessTokenClaims) -> impl Fn(OAuthError) -> OAuthError {
+    let bound = caller.cnf.is_some();
+    move |err| {
+        if bound {
+            err.under_dpop_scheme()
+        } else {
+            err
+        }
+    }
 }
 
 /// The kind of JSON error, without echoing any part of the body (which

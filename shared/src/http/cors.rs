@@ -48,6 +48,10 @@ fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) 
     };
     if client.is_some_and(|c| c.allows_origin(origin)) {
         allow(response, origin);
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("DPoP-Nonce, WWW-Authenticate"),
+        );
     }
 }
 
@@ -71,7 +75,7 @@ pub fn preflight(headers: &HeaderMap, clients: &ClientRegistry, methods: &'stati
         );
         out.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("Content-Type, Authorization"),
+            HeaderValue::from_static("Content-Type, Authorization, DPoP"),
         );
         out.insert(
             header::ACCESS_CONTROL_MAX_AGE,

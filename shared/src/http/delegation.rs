@@ -3,16 +3,16 @@
 //! client credentials grants.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::Router;
 
 use crate::domain::client_auth::authenticate;
 use crate::domain::delegation::{delegate, DelegationResponse};
-use crate::domain::dpop::{self, Proof, ProofContext};
+use crate::domain::dpop::{self, Proof, ProofContext, ProofError};
 use crate::domain::token::{token, TokenResponse, TokenStores};
 use crate::domain::{now, Authority};
-use crate::error::OAuthError;
+use crate::error::{OAuthError, DPOP_NONCE};
 use crate::http::client_auth::{presented_client, required_client};
 use crate::http::extract::{FormOrJson, NoStore};
 use crate::http::params::Params;
@@ -85,8 +85,24 @@ async fn token_endpoint(
     headers: HeaderMap,
     FormOrJson(params): FormOrJson,
 ) -> Response {
-    let client = cors::body_client(&state.services.authority.clients, &params);
-    cors::answer(&headers, client, run_token(&state, &headers, &params).await)
+    let authority = &state.services.authority;
+    let client = cors::body_client(&authority.clients, &params);
+    let mut response = cors::answer(&headers, client, run_token(&state, &headers, &params).await);
+    if dpop_header(&headers).is_ok_and(|proof| proof.is_some()) {
+        offer_nonce(authority, &mut response);
+    }
+    response
+}
+
+/// Gives a DPoP client the current nonce with every answer (RFC 9449 §8.2),
+/// so it can keep proving without a `use_dpop_nonce` round trip.
+fn offer_nonce(authority: &Authority, response: &mut Response) {
+    let nonce = authority
+        .dpop_nonce_key()
+        .map(|key| dpop::nonce(key, now()));
+    if let Some(value) = nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        response.headers_mut().insert(DPOP_NONCE, value);
+    }
 }
 
 #[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty, grant_type = tracing::field::Empty))]
@@ -120,14 +136,20 @@ fn dpop_proof(authority: &Authority, headers: &HeaderMap) -> Result<Option<Proof
         return Ok(None);
     };
     let url = format!("{}oauth/token", authority.signer.issuer());
+    let nonce_key = authority.dpop_nonce_key();
     let context = ProofContext {
         method: "POST",
         url: &url,
         access_token: None,
-        nonce_key: None,
+        nonce_key,
         now: now(),
     };
     dpop::verify(proof, &context)
         .map(Some)
-        .map_err(|err| OAuthError::InvalidDpopProof(err.to_string()))
+        .map_err(|err| match (err, nonce_key) {
+            (ProofError::UseNonce, Some(key)) => {
+                OAuthError::UseDpopNonce(dpop::nonce(key, context.now))
+            }
+            (err, _) => OAuthError::InvalidDpopProof(err.to_string()),
+        })
 }

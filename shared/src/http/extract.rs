@@ -41,8 +41,15 @@ where
         let services = Arc::<Services>::from_ref(state);
         let revoked = Arc::<dyn RevokedAccessTokens>::from_ref(state);
         let (scheme, token) = access_token(&parts.headers)?;
-        let claims = check_access_token(&services.authority, revoked.as_ref(), token).await?;
-        check_binding(&services.authority, parts, (scheme, token), &claims)?;
+        let under_scheme = |err: OAuthError| match scheme {
+            Scheme::Dpop => err.under_dpop_scheme(),
+            Scheme::Bearer => err,
+        };
+        let claims = check_access_token(&services.authority, revoked.as_ref(), token)
+            .await
+            .map_err(under_scheme)?;
+        check_binding(&services.authority, parts, (scheme, token), &claims)
+            .map_err(OAuthError::under_dpop_scheme)?;
         Ok(Caller(claims))
     }
 }
@@ -88,6 +95,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
 
 /// A bound token (`cnf.jkt`) needs the DPoP scheme and a proof by its key
 /// for this request (RFC 9449 §7.1); an unbound one needs the Bearer scheme.
+/// Every refusal here answers with the `DPoP` challenge. The resource
+/// routes ask for no nonce (§9): the proof's 60 s `iat` window, `htm`, `htu`
+/// and `ath` bound its replay, and a nonce would cost every call a round trip.
 fn check_binding(
     authority: &Authority,
     parts: &Parts,
@@ -105,7 +115,9 @@ fn check_binding(
         (None, Scheme::Dpop) => return Err(refuse("The access token is not bound to a key.")),
         (Some(cnf), Scheme::Dpop) => cnf,
     };
-    let proof = dpop_header(&parts.headers)?.ok_or_else(|| refuse("A DPoP proof is required."))?;
+    let bad_proof = |text: &str| OAuthError::InvalidDpopProof(text.to_owned());
+    let proof =
+        dpop_header(&parts.headers)?.ok_or_else(|| bad_proof("A DPoP proof is required."))?;
     let url = format!(
         "{}{}",
         authority.signer.issuer().trim_end_matches('/'),
@@ -118,9 +130,11 @@ fn check_binding(
         nonce_key: None,
         now: now(),
     };
-    let proof = dpop::verify(proof, &context).map_err(|e| refuse(&e.to_string()))?;
+    let proof = dpop::verify(proof, &context).map_err(|e| bad_proof(&e.to_string()))?;
     if proof.jkt != bound.jkt {
-        return Err(refuse("The DPoP proof is not made with the token's key."));
+        return Err(bad_proof(
+            "The DPoP proof is not made with the token's key.",
+        ));
     }
     Ok(())
 }

@@ -66,7 +66,9 @@ async fn userinfo(
     let result = match caller {
         Ok(Caller(claims)) => {
             tracing::Span::current().record("client_id", claims.client_id.as_str());
-            let answer = domain_userinfo(state.users.as_ref(), &claims).await;
+            let answer = domain_userinfo(state.users.as_ref(), &claims)
+                .await
+                .map_err(super::api::challenge_for(&claims));
             (clients.get(&claims.client_id), answer.map(NoStore))
         }
         Err(err) => (None, Err(err)),

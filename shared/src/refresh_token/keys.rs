@@ -1,7 +1,8 @@
 //! The refresh-token key set (`REFRESH_TOKEN_KEYS`): `<id>:<32 random bytes,
 //! base64url>` entries, comma-separated, the first current and the rest
 //! retired. Each entry seals tokens (AES-256-GCM), derives their successors
-//! and their deterministic nonces, through three keys derived from it.
+//! and their deterministic nonces, and gives the server's DPoP nonces,
+//! through four keys derived from it.
 //! Independent of the signing key (`docs/design/token-format.md`).
 
 use aws_lc_rs::aead::{LessSafeKey, UnboundKey, AES_256_GCM};
@@ -19,6 +20,8 @@ pub(super) struct RefreshKey {
     pub(super) rotate: hmac::Key,
     /// Derives a token's nonce from its secret.
     pub(super) nonce: hmac::Key,
+    /// Derives the server's DPoP nonces (RFC 9449 §8) from the time window.
+    dpop_nonce: hmac::Key,
 }
 
 /// The key set. Its `Debug` names the ids only.
@@ -105,6 +108,12 @@ impl RefreshKeys {
         self.legacy_rotation.as_ref()
     }
 
+    /// The key of the server's DPoP nonces: the current entry's, so every
+    /// instance with the same key set gives and accepts the same nonces.
+    pub fn dpop_nonce_key(&self) -> Option<&hmac::Key> {
+        self.current().map(|k| &k.dpop_nonce)
+    }
+
     /// The ids, current first.
     pub fn ids(&self) -> Vec<&str> {
         self.keys.iter().map(|k| k.id.as_str()).collect()
@@ -112,7 +121,7 @@ impl RefreshKeys {
 }
 
 impl RefreshKey {
-    /// The three purpose-bound keys of one entry (HMAC-SHA256 of a label).
+    /// The four purpose-bound keys of one entry (HMAC-SHA256 of a label).
     fn derive(id: &str, root: &[u8]) -> Result<Self, String> {
         let root = hmac::Key::new(hmac::HMAC_SHA256, root);
         let derived = |label: &[u8]| hmac::sign(&root, label);
@@ -128,6 +137,10 @@ impl RefreshKey {
             nonce: hmac::Key::new(
                 hmac::HMAC_SHA256,
                 derived(b"offline-access rt2 nonce").as_ref(),
+            ),
+            dpop_nonce: hmac::Key::new(
+                hmac::HMAC_SHA256,
+                derived(b"offline-access dpop nonce").as_ref(),
             ),
         })
     }

@@ -11,7 +11,7 @@ use super::code_grant::{code_for, pkce, VERIFIER};
 use super::delegation::claims;
 use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK};
 
-const TOKEN_URL: &str = "https://auth.example.com/oauth/token";
+pub const TOKEN_URL: &str = "https://auth.example.com/oauth/token";
 
 pub struct Holder {
     key: SigningKey,
@@ -25,7 +25,7 @@ impl Holder {
         }
     }
 
-    fn jkt(&self) -> String {
+    pub fn jkt(&self) -> String {
         self.key
             .public_jwk()
             .thumbprint(ThumbprintHash::SHA256)
@@ -37,8 +37,28 @@ impl Holder {
         self.proof_for("POST", TOKEN_URL, jti, None)
     }
 
-    /// A proof for `method` on `url`, with `ath` for `access_token`.
-    fn proof_for(&self, method: &str, url: &str, jti: &str, access_token: Option<&str>) -> String {
+    /// A proof for `method` on `url`, with `ath` for `access_token`, and
+    /// the server's current nonce (as a client keeps it from `DPoP-Nonce`).
+    pub fn proof_for(
+        &self,
+        method: &str,
+        url: &str,
+        jti: &str,
+        access_token: Option<&str>,
+    ) -> String {
+        let nonce = current_nonce();
+        self.proof_with(method, url, jti, access_token, Some(&nonce))
+    }
+
+    /// A proof for `method` on `url`, with `ath` for `access_token` and `nonce`.
+    pub fn proof_with(
+        &self,
+        method: &str,
+        url: &str,
+        jti: &str,
+        access_token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> String {
         let mut jwk = serde_json::to_value(self.key.public_jwk()).unwrap();
         jwk.as_object_mut()
             .unwrap()
@@ -51,11 +71,21 @@ impl Holder {
             // ath is BASE64URL(SHA-256(token)), the same transform as PKCE's S256.
             claims["ath"] = json!(shared::domain::pkce::challenge_of(token));
         }
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
         self.key.signer().encode(&header, &claims).unwrap()
     }
 }
 
-async fn token(harness: &Harness, fields: &[(&str, &str)], proof: Option<String>) -> Reply {
+/// The nonce the harness's server gives now (its refresh-token keys are
+/// the tests' own).
+pub fn current_nonce() -> String {
+    let keys = crate::helpers::refresh_keys();
+    shared::domain::dpop::nonce(keys.dpop_nonce_key().unwrap(), shared::domain::now())
+}
+
+pub async fn token(harness: &Harness, fields: &[(&str, &str)], proof: Option<String>) -> Reply {
     let mut call = Call::post(
         "/oauth/token",
         "application/x-www-form-urlencoded",
@@ -67,7 +97,7 @@ async fn token(harness: &Harness, fields: &[(&str, &str)], proof: Option<String>
     send(&harness.delegation(), Gateway::HttpApi, &call).await
 }
 
-async fn refresh(harness: &Harness, token_value: &str, proof: Option<String>) -> Reply {
+pub async fn refresh(harness: &Harness, token_value: &str, proof: Option<String>) -> Reply {
     let fields = [
         ("grant_type", "refresh_token"),
         ("client_id", "web"),
@@ -77,14 +107,23 @@ async fn refresh(harness: &Harness, token_value: &str, proof: Option<String>) ->
 }
 
 /// A code exchange for the web client, with `proof` if given.
-async fn exchanged(harness: &Harness, proof: Option<String>) -> Value {
+pub async fn exchanged(harness: &Harness, proof: Option<String>) -> Value {
     let reply = exchange_as(harness, "web", proof).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()
 }
 
 /// A code exchange for `client`, with `proof` if given.
-async fn exchange_as(harness: &Harness, client: &str, proof: Option<String>) -> Reply {
+pub async fn exchange_as(harness: &Harness, client: &str, proof: Option<String>) -> Reply {
+    exchange_keeping_code(harness, client, proof).await.0
+}
+
+/// A code exchange for `client`, with `proof` if given; the answer and the code.
+pub async fn exchange_keeping_code(
+    harness: &Harness,
+    client: &str,
+    proof: Option<String>,
+) -> (Reply, String) {
     let challenge = pkce();
     let params = code_for(
         harness,
@@ -95,10 +134,16 @@ async fn exchange_as(harness: &Harness, client: &str, proof: Option<String>) -> 
         ],
     )
     .await;
+    let code = params["code"].clone();
+    (redeem(harness, client, &code, proof).await, code)
+}
+
+/// Redeems `code` (made with the PKCE verifier of `pkce()`) for `client`.
+pub async fn redeem(harness: &Harness, client: &str, code: &str, proof: Option<String>) -> Reply {
     let fields = [
         ("grant_type", "authorization_code"),
         ("client_id", client),
-        ("code", params["code"].as_str()),
+        ("code", code),
         ("redirect_uri", CALLBACK),
         ("code_verifier", VERIFIER),
     ];

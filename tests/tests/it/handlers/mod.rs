@@ -5,6 +5,7 @@ mod brute_force;
 mod code_grant;
 mod delegation;
 pub mod dpop;
+mod dpop_nonce;
 pub mod events;
 pub mod harness;
 mod id_token_algorithms;
