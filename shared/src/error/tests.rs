@@ -55,7 +55,9 @@ fn use_dpop_nonce_gives_the_nonce_and_a_dpop_refusal_the_dpop_challenge() {
     assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
     let response = err.into_response();
     assert_eq!(response.headers()[DPOP_NONCE], "n-2");
-    let challenge = response.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+    let challenge = response.headers()[header::WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap();
     assert!(challenge.starts_with("DPoP ") && challenge.contains("error=\"use_dpop_nonce\""));
 
     // Errors that are not about the token keep their own answer.

@@ -3,6 +3,8 @@
 //! `cnf.jkt` and `token_type: DPoP`; every refresh needs a fresh proof by
 //! that key, and a refused one changes nothing.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jsonwebtoken::jwk::ThumbprintHash;
 use serde_json::{json, Value};
 use shared::keys::{algorithm_name, Algorithm, SigningKey};
@@ -74,6 +76,23 @@ impl Holder {
         if let Some(nonce) = nonce {
             claims["nonce"] = json!(nonce);
         }
+        self.key.signer().encode(&header, &claims).unwrap()
+    }
+
+    /// A proof for `method` on `url` (with `ath` for `access_token` and the
+    /// current nonce) whose header and claims `edit` changes before it is
+    /// signed by this key.
+    pub fn crafted(
+        &self,
+        (method, url, access_token): (&str, &str, Option<&str>),
+        edit: impl FnOnce(&mut Value, &mut Value),
+    ) -> String {
+        let good = self.proof_for(method, url, "crafted", access_token);
+        let mut parts = good.split('.').map(|part| {
+            serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+        });
+        let (mut header, mut claims) = (parts.next().unwrap(), parts.next().unwrap());
+        edit(&mut header, &mut claims);
         self.key.signer().encode(&header, &claims).unwrap()
     }
 }

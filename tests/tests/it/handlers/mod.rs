@@ -2,7 +2,7 @@
 
 mod authorize;
 mod brute_force;
-mod code_grant;
+pub mod code_grant;
 mod delegation;
 pub mod dpop;
 mod dpop_nonce;

@@ -7,6 +7,7 @@
 mod bearer;
 mod bodies;
 mod callbacks;
+mod dpop;
 mod refresh;
 
 use std::collections::HashMap;
@@ -189,6 +190,7 @@ impl Fixture {
             callbacks::cases(self).await,
             bearer::cases(self).await,
             refresh::cases(self).await,
+            dpop::cases(self).await,
         ] {
             total += self.run(&cases).await;
         }
