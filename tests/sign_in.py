@@ -38,13 +38,26 @@ def sign_in_status(base, client_id, device):
     return submit(base, client_id, device)[0]
 
 
-def submit(base, client_id, device):
+def sign_in_code(base, client_id, device, code_challenge):
+    """The authorization code of one code-flow sign-in with PKCE (S256)."""
+    extra = {"response_type": "code", "code_challenge": code_challenge,
+             "code_challenge_method": "S256"}
+    status, location = submit(base, client_id, device, extra)
+    query = urllib.parse.urlsplit(location).query
+    code = dict(urllib.parse.parse_qsl(query)).get("code")
+    if status != 303 or not code:
+        raise SystemExit(f"sign_in: no redirect with a code (status {status})")
+    return code
+
+
+def submit(base, client_id, device, extra=None):
     """The login page, then its form: the POST's status and Location."""
     url = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
     query = urllib.parse.urlencode({"response_type": "token", "client_id": client_id,
                                     "redirect_uri": f"{base}/callback", "device": device,
-                                    "scope": "openid profile email offline_access"})
+                                    "scope": "openid profile email offline_access",
+                                    **(extra or {})})
     conn.request("GET", f"/authorize?{query}")
     response = conn.getresponse()
     page = response.read().decode()

@@ -1,12 +1,14 @@
 //! DPoP server nonces at the token endpoint (RFC 9449 §8), the `DPoP`
-//! challenge at the resource routes (§7.1) and `cnf` in introspection
-//! (§6.2). Each refusal leaves the code or refresh token usable.
+//! challenge at the resource routes (§7.1), `cnf` in introspection (§6.2),
+//! and the setting the README recommends for public clients that can keep
+//! a key (DPoP required, no rotation). Each refusal leaves the code or
+//! refresh token usable.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
 
-use super::dpop::{current_nonce, exchange_as, refresh, Holder, TOKEN_URL};
+use super::dpop::{current_nonce, exchange_as, refresh, token, Holder, TOKEN_URL};
 use super::harness::{form, send, Call, Gateway, Harness, Reply};
 
 const USERINFO: &str = "https://auth.example.com/userinfo";
@@ -206,4 +208,45 @@ async fn introspection_names_the_key_of_bound_tokens() {
         assert_eq!(unbound["active"], true, "{name}");
         assert!(unbound.get("cnf").is_none(), "{name}: {unbound}");
     }
+}
+
+#[tokio::test]
+async fn a_bound_session_without_rotation_keeps_one_token_that_only_its_key_can_use() {
+    let harness = Harness::new().await;
+    let holder = Holder::new();
+    let reply = exchange_as(&harness, "dpop-keeper", Some(holder.proof("p0"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let issued = reply.json()["refresh_token"].as_str().unwrap().to_owned();
+    let grant = |proof: Option<String>| {
+        let issued = issued.clone();
+        let harness = &harness;
+        async move {
+            let fields = [
+                ("grant_type", "refresh_token"),
+                ("client_id", "dpop-keeper"),
+                ("refresh_token", issued.as_str()),
+            ];
+            token(harness, &fields, proof).await
+        }
+    };
+    // The same token, refreshed again and again by its key: no rotation,
+    // so no race between two requests of the device to lose.
+    for jti in ["r1", "r2", "r3"] {
+        let reply = grant(Some(holder.proof(jti))).await;
+        assert_eq!(reply.status, 200, "{jti}: {}", reply.body);
+        assert!(
+            reply.json().get("refresh_token").is_none(),
+            "{}",
+            reply.body
+        );
+    }
+    // A thief with the token, with or without a key of its own, gets nothing,
+    // and the device goes on.
+    let thief = Holder::new();
+    for proof in [None, Some(thief.proof("t1"))] {
+        let reply = grant(proof).await;
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert_eq!(reply.json()["error"], "invalid_dpop_proof");
+    }
+    assert_eq!(grant(Some(holder.proof("r4"))).await.status, 200);
 }

@@ -51,6 +51,8 @@ fn clients_json() -> String {
         {"client_id": "api-client", "name": "API", "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]},
         {"client_id": "dpop-app", "name": "DPoP app", "callbacks": [CALLBACK], "refresh_tokens": true,
          "dpop": "required"},
+        {"client_id": "dpop-keeper", "name": "DPoP app without rotation", "callbacks": [CALLBACK],
+         "refresh_tokens": true, "dpop": "required", "refresh_token_policy": {"rotate": false}},
         {"client_id": "rsa-app", "grant_types": classic, "name": "RSA app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "id_token_signed_response_alg": "RS256"},
         {"client_id": "no-refresh", "grant_types": classic, "name": "No refresh", "callbacks": [CALLBACK]},
