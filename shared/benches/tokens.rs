@@ -129,6 +129,8 @@ fn refresh_setup(runtime: &tokio::runtime::Runtime, client_id: &str) -> (axum::R
             scope: &Scope::parse("openid offline_access").unwrap(),
             credential_id: CredentialId::parse("dcr_bench".into()).unwrap(),
             dpop_jkt: None,
+            first_seen: Default::default(),
+            last_seen: Default::default(),
         };
         let keys = &services.authority.refresh_keys;
         session::start(store.as_ref(), keys, client, session, shared::domain::now())

@@ -10,6 +10,7 @@ use crate::domain::sign_in_options::SignInOptions;
 use crate::error::OAuthError;
 use crate::ids::{DeviceName, Scope, UserId, OFFLINE_ACCESS, OPENID};
 use crate::jwt::Profile;
+use crate::store::Seen;
 
 /// The scopes a user can grant at `/authorize`.
 pub const SUPPORTED_SCOPES: [&str; 4] = [OPENID, "profile", "email", OFFLINE_ACCESS];
@@ -62,6 +63,8 @@ pub struct SignedIn<'a> {
     pub profile: &'a Profile,
     /// When the user entered their password (OIDC Core §2 `auth_time`).
     pub auth_time: u64,
+    /// Where this authorization request came from.
+    pub seen: &'a Seen,
 }
 
 /// A client and a callback that exactly matches one it registered.

@@ -45,35 +45,52 @@ pub fn device_name(user_agent: Option<&str>, id: &BrowserId) -> Result<DeviceNam
         .map_err(|_| Fault::Invariant("a browser device name did not parse").into())
 }
 
+/// A device's readable description, as far as its `User-Agent` tells:
+/// "Firefox on Linux", "Firefox", "An app on Android", or nothing for an
+/// agent it does not know (an app's own HTTP library, say).
+pub fn describe(user_agent: &str) -> Option<String> {
+    let known = |table: &[(&str, &'static str)]| first_named(user_agent, table);
+    match (known(&BROWSERS), known(&SYSTEMS)) {
+        (Some(browser), Some(system)) => Some(format!("{browser} on {system}")),
+        (Some(browser), None) => Some(browser.to_owned()),
+        (None, Some(system)) => Some(format!("An app on {system}")),
+        (None, None) => None,
+    }
+}
+
 /// The browser a `User-Agent` names, checked in an order that tells
 /// look-alikes apart (Edge and Opera also say Chrome; Chrome also says Safari).
 fn browser(ua: &str) -> &'static str {
-    const BROWSERS: [(&str, &str); 7] = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("FxiOS/", "Firefox"),
-        ("CriOS/", "Chrome"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-    ];
     first_named(ua, &BROWSERS).unwrap_or("A browser")
 }
+
+/// Browser markers, in the order that tells look-alikes apart.
+const BROWSERS: [(&str, &str); 7] = [
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+];
 
 /// The system a `User-Agent` names (iPhone and Android before the desktops
 /// their strings also mention).
 fn system(ua: &str) -> &'static str {
-    const SYSTEMS: [(&str, &str); 7] = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("CrOS", "ChromeOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ];
     first_named(ua, &SYSTEMS).unwrap_or("an unknown system")
 }
+
+/// System markers, phones before the desktops their strings also mention.
+const SYSTEMS: [(&str, &str); 7] = [
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+];
 
 /// The name of the first `(marker, name)` whose marker the `User-Agent` holds.
 fn first_named(ua: &str, table: &[(&str, &'static str)]) -> Option<&'static str> {
@@ -108,6 +125,15 @@ mod tests {
             device_name(None, &id).unwrap().as_str(),
             "A browser on an unknown system (3f9a0c1d)"
         );
+    }
+
+    #[test]
+    fn a_description_says_only_what_the_agent_tells() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe(firefox).as_deref(), Some("Firefox on Linux"));
+        let app = "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A)";
+        assert_eq!(describe(app).as_deref(), Some("An app on Android"));
+        assert_eq!(describe("okhttp/4.12.0"), None);
     }
 
     #[test]

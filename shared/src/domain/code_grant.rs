@@ -5,7 +5,7 @@ use aws_lc_rs::digest;
 
 use crate::clients::{Client, GrantType};
 use crate::domain::authorize::{AuthorizationRequest, AuthorizationResponse, SignedIn};
-use crate::domain::dpop::Proof;
+use crate::domain::requester::Requester;
 use crate::domain::session::{self, new_credential_id, offline_device, NewSession};
 use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenResponse, TokenStores};
 use crate::domain::{now, pkce, random_hex, Authority};
@@ -45,6 +45,7 @@ pub async fn issue(
         profile: user.profile.clone(),
         credential_id: new_credential_id()?,
         auth_time: Some(user.auth_time),
+        seen: user.seen.clone(),
     };
     let record = CodeRecord {
         code_hash,
@@ -85,8 +86,9 @@ pub async fn exchange(
     stores: &TokenStores<'_>,
     client: &Client,
     request: &CodeExchange,
-    proof: Option<&Proof>,
+    requester: &Requester<'_>,
 ) -> Result<TokenResponse, OAuthError> {
+    let proof = requester.proof;
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(OAuthError::UnauthorizedClient(
             "This client may not use the authorization_code grant.".into(),
@@ -138,6 +140,8 @@ pub async fn exchange(
                 scope: &scope,
                 credential_id: grant.credential_id.clone(),
                 dpop_jkt: proof.map(|p| p.jkt.clone()),
+                first_seen: grant.seen.clone(),
+                last_seen: requester.seen.clone(),
             };
             Some(
                 session::start(

@@ -1,10 +1,8 @@
 //! Listing and revoking a user's refresh-token credentials, and who may do it:
 //! the user themself, or a caller whose access token carries the admin scope.
 
-use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
+use crate::clients::ClientRegistry;
+pub use crate::domain::device_view::{CredentialView, DeviceCredentialView};
 use crate::domain::refresh::session_of;
 use crate::domain::Authority;
 use crate::error::OAuthError;
@@ -12,50 +10,12 @@ use crate::ids::{CredentialId, UserId};
 use crate::jwt::AccessTokenClaims;
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
-use crate::store::{Credentials, RefreshTokenRecord, Sessions};
+use crate::store::{Credentials, Sessions};
 
 /// The scope that lets a caller list any user's credentials.
 pub const READ_SCOPE: &str = "read:device_credentials";
 /// The scope that lets a caller revoke any user's credentials.
 pub const DELETE_SCOPE: &str = "delete:device_credentials";
-
-/// One credential as listed: never a token value or hash.
-#[derive(Debug, Serialize)]
-pub struct CredentialView {
-    /// The stable credential id (`dcr_…`).
-    pub id: String,
-    /// The app.
-    pub client_id: String,
-    /// The device name.
-    pub device_name: String,
-    /// The granted scope.
-    pub scope: String,
-    /// When it was issued (RFC 3339).
-    pub created_at: String,
-    /// When it was last used (RFC 3339).
-    pub last_used_at: String,
-}
-
-fn rfc3339(seconds: u64) -> String {
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-impl From<RefreshTokenRecord> for CredentialView {
-    fn from(record: RefreshTokenRecord) -> Self {
-        Self {
-            id: record.credential_id.to_string(),
-            client_id: record.client_id.to_string(),
-            device_name: record.device.to_string(),
-            scope: record.scope.to_string(),
-            created_at: rfc3339(record.created_at),
-            last_used_at: rfc3339(record.last_used_at),
-        }
-    }
-}
 
 /// The caller may act on `user_id`'s credentials if it is that user, or holds `scope`.
 /// This is checked before any lookup, so a refusal says nothing about what exists.
@@ -77,7 +37,7 @@ fn parse_user(user_id: &str) -> Result<UserId, OAuthError> {
 
 /// Lists a user's credentials.
 pub async fn list(
-    store: &dyn Credentials,
+    (store, clients): (&dyn Credentials, &ClientRegistry),
     caller: &AccessTokenClaims,
     user_id: &str,
 ) -> Result<Vec<CredentialView>, OAuthError> {
@@ -86,7 +46,10 @@ pub async fn list(
         .list_credentials(&parse_user(user_id)?)
         .await?
         .ok_or_else(|| OAuthError::NotFound("Unknown user.".into()))?;
-    Ok(records.into_iter().map(CredentialView::from).collect())
+    Ok(records
+        .iter()
+        .map(|record| CredentialView::of(record, clients))
+        .collect())
 }
 
 /// Revokes one of a user's credentials, named by its refresh token (the
@@ -144,22 +107,9 @@ async fn revoke_family(
     }
 }
 
-/// One credential in the shape of the classic v2 `device-credentials` API.
-#[derive(Debug, Serialize)]
-pub struct DeviceCredentialView {
-    /// The credential as the user-scoped list shows it.
-    #[serde(flatten)]
-    pub credential: CredentialView,
-    /// Always `refresh_token`.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    /// The user it belongs to.
-    pub user_id: String,
-}
-
 /// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
 pub async fn list_device_credentials(
-    store: &dyn Credentials,
+    stores: (&dyn Credentials, &ClientRegistry),
     caller: &AccessTokenClaims,
     user_id: Option<&str>,
     kind: Option<&str>,
@@ -172,7 +122,7 @@ pub async fn list_device_credentials(
     }
     let user_id = user_id
         .ok_or_else(|| OAuthError::InvalidRequest("Parameter user_id is required.".into()))?;
-    let listed = list(store, caller, user_id).await?;
+    let listed = list(stores, caller, user_id).await?;
     Ok(listed
         .into_iter()
         .filter(|c| client_id.is_none_or(|id| c.client_id == id))

@@ -5,12 +5,13 @@ use serde::Serialize;
 
 use crate::clients::{Client, GrantType};
 use crate::domain::refresh::redeem;
+use crate::domain::requester::Requester;
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::ids::{Scope, OPENID};
 use crate::jwt::IdTokenRequest;
 use crate::secret::{Jwt, RefreshTokenValue};
-use crate::store::Sessions;
+use crate::store::{Seen, Sessions};
 
 /// A `/delegation` request, parsed at the edge. The edge has already checked
 /// `grant_type` (the jwt-bearer URN) and `api_type` (`app` or `auth0`).
@@ -118,6 +119,7 @@ pub async fn delegate(
     sessions: &dyn Sessions,
     client: &Client,
     request: &DelegationRequest,
+    seen: &Seen,
 ) -> Result<DelegationResponse, OAuthError> {
     let audience = audience(authority, client, request.target.as_deref())?;
     let (sub, profile, granted, successor, auth_time) = match &request.credential {
@@ -126,7 +128,9 @@ pub async fn delegate(
                 RequestedScope::Passthrough => None,
                 RequestedScope::Explicit(scope) => Some(scope),
             };
-            let redeemed = redeem(authority, sessions, client, token, requested, None).await?;
+            let requester = Requester { proof: None, seen };
+            let redeemed =
+                redeem(authority, sessions, client, token, requested, &requester).await?;
             let record = redeemed.record;
             (
                 record.user_id.to_string(),

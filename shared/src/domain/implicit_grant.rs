@@ -72,6 +72,8 @@ pub async fn grant(
                 scope: &request.scope,
                 credential_id: new_credential_id()?,
                 dpop_jkt: None,
+                first_seen: user.seen.clone(),
+                last_seen: user.seen.clone(),
             };
             Some(session::start(sessions, &authority.refresh_keys, client, session, now()).await?)
         }

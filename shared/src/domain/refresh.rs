@@ -3,7 +3,7 @@
 
 use crate::clients::Client;
 use crate::domain::authorize::SUPPORTED_SCOPES;
-use crate::domain::dpop::Proof;
+use crate::domain::requester::Requester;
 use crate::domain::{now, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
@@ -69,7 +69,7 @@ pub async fn redeem(
     client: &Client,
     value: &RefreshTokenValue,
     requested: Option<&Scope>,
-    proof: Option<&Proof>,
+    requester: &Requester<'_>,
 ) -> Result<Redeemed, OAuthError> {
     let keys = &authority.refresh_keys;
     let token = refresh_token::parse(keys, value).map_err(|_| invalid())?;
@@ -94,7 +94,9 @@ pub async fn redeem(
         absolute_lifetime: policy.absolute_lifetime,
         idle_lifetime: policy.idle_lifetime,
         scope_one_of,
-        proof: proof
+        seen: requester.seen,
+        proof: requester
+            .proof
             .map(|p| {
                 random_hex(16).map(|request_id| ProofUse {
                     jkt: p.jkt.clone(),

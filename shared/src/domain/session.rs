@@ -8,7 +8,7 @@ use crate::ids::{CredentialId, DeviceName, Scope, UserId, OFFLINE_ACCESS};
 use crate::jwt::Profile;
 use crate::refresh_token::{self, RefreshKeys};
 use crate::secret::RefreshTokenValue;
-use crate::store::{RefreshTokenRecord, Sessions};
+use crate::store::{RefreshTokenRecord, Seen, Sessions};
 
 /// A new random credential id, `dcr_` and 32 hex digits.
 pub fn new_credential_id() -> Result<CredentialId, OAuthError> {
@@ -41,6 +41,10 @@ pub struct NewSession<'a> {
     /// The key the session is bound to, when it starts from a DPoP-proved
     /// request (RFC 9449 §5).
     pub dpop_jkt: Option<String>,
+    /// Where the user signed in from.
+    pub first_seen: Seen,
+    /// Where the request that starts the session came from.
+    pub last_seen: Seen,
 }
 
 /// Writes the session's record (replacing any earlier one for the same app,
@@ -70,6 +74,8 @@ pub async fn start(
         expires_at: now + policy.idle_lifetime.min(policy.absolute_lifetime),
         profile: session.profile.clone(),
         dpop_jkt: session.dpop_jkt,
+        first_seen: session.first_seen,
+        last_seen: session.last_seen,
     };
     make_room(sessions, client, &record, policy.max_sessions).await?;
     sessions.put_refresh_token(&record).await?;

@@ -7,6 +7,7 @@ use crate::clients::{Client, DpopPolicy, GrantType};
 use crate::domain::code_grant::{exchange, CodeExchange};
 use crate::domain::dpop::Proof;
 use crate::domain::refresh::redeem;
+use crate::domain::requester::Requester;
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::ids::{Scope, OPENID};
@@ -59,8 +60,9 @@ pub async fn token(
     stores: &TokenStores<'_>,
     client: &Client,
     request: TokenRequest,
-    proof: Option<&Proof>,
+    requester: &Requester<'_>,
 ) -> Result<TokenResponse, OAuthError> {
+    let proof = requester.proof;
     if client.dpop == DpopPolicy::Required && proof.is_none() {
         return Err(OAuthError::InvalidDpopProof(
             "This client must send a DPoP proof.".into(),
@@ -68,7 +70,7 @@ pub async fn token(
     }
     match request {
         TokenRequest::AuthorizationCode(code) => {
-            exchange(authority, stores, client, &code, proof).await
+            exchange(authority, stores, client, &code, requester).await
         }
         TokenRequest::RefreshToken {
             refresh_token,
@@ -77,7 +79,7 @@ pub async fn token(
             let refresh = RefreshGrant {
                 value: &refresh_token,
                 requested: scope.as_ref(),
-                proof,
+                requester,
             };
             refresh_grant(authority, stores.sessions, client, &refresh).await
         }
@@ -91,7 +93,7 @@ pub async fn token(
 struct RefreshGrant<'a> {
     value: &'a RefreshTokenValue,
     requested: Option<&'a Scope>,
-    proof: Option<&'a Proof>,
+    requester: &'a Requester<'a>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -199,7 +201,15 @@ async fn refresh_grant(
             "This client may not use the refresh_token grant.".into(),
         ));
     }
-    let redeemed = redeem(authority, sessions, client, value, requested, grant.proof).await?;
+    let redeemed = redeem(
+        authority,
+        sessions,
+        client,
+        value,
+        requested,
+        grant.requester,
+    )
+    .await?;
     let scope = narrowed_scope(requested, &redeemed.record.scope)?;
     let subject = Subject {
         sub: redeemed.record.user_id.as_str(),
@@ -207,7 +217,7 @@ async fn refresh_grant(
         nonce: None,
         // The session began with the sign-in that created it.
         auth_time: redeemed.record.created_at,
-        jkt: grant.proof.map(|p| p.jkt.as_str()),
+        jkt: grant.requester.proof.map(|p| p.jkt.as_str()),
     };
     let minted = mint_user_tokens(authority, client, &subject, &scope)?;
     Ok(token_response(

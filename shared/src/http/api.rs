@@ -47,7 +47,8 @@ async fn list(
     Caller(caller): Caller,
     UserPath(user_id): UserPath,
 ) -> Result<NoStore<Vec<CredentialView>>, OAuthError> {
-    credentials::list(state.credentials.as_ref(), &caller, &user_id)
+    let clients = &state.services.authority.clients;
+    credentials::list((state.credentials.as_ref(), clients), &caller, &user_id)
         .await
         .map(NoStore)
         .map_err(challenge_for(&caller))
@@ -95,7 +96,10 @@ async fn list_device_credentials(
         "client_id",
     ])?;
     credentials::list_device_credentials(
-        state.credentials.as_ref(),
+        (
+            state.credentials.as_ref(),
+            &state.services.authority.clients,
+        ),
         &caller,
         query.get("user_id")?,
         query.get("type")?,

@@ -20,6 +20,7 @@ use crate::http::params::Params;
 use crate::http::requests::{authorization_params, AuthorizationRead};
 use crate::http::respond::{deliver, respond};
 use crate::http::state::AuthorizeState;
+use crate::store::Seen;
 
 /// Reads and validates an authorization request: a bad client or callback
 /// is shown on a page (RFC 6749 §4.1.2.1), anything else is redirected to
@@ -86,13 +87,13 @@ impl IntoResponse for Refusal {
 pub(super) async fn begin(
     state: &AuthorizeState,
     params: &Params,
-    headers: &HeaderMap,
+    (headers, seen): (&HeaderMap, &Seen),
     redirect: StatusCode,
 ) -> Result<Response, Response> {
     let (callback, request) = authorization_request(params, &state.services.authority)
         .map_err(|refusal| refusal.deliver(redirect))?;
     if request.sign_in.prompt_none {
-        return silently(state, &callback, request, headers, redirect).await;
+        return silently(state, &callback, request, (headers, seen), redirect).await;
     }
     let hint = request.sign_in.login_hint.clone().unwrap_or_default();
     let fresh = Retry {
@@ -116,7 +117,7 @@ async fn silently(
     state: &AuthorizeState,
     callback: &Callback<'_>,
     request: AuthorizationRequest,
-    headers: &HeaderMap,
+    (headers, seen): (&HeaderMap, &Seen),
     redirect: StatusCode,
 ) -> Result<Response, Response> {
     let issuer = state.services.authority.signer.issuer();
@@ -143,6 +144,7 @@ async fn silently(
         user_id: &session.user_id,
         profile: &profile,
         auth_time: session.auth_time,
+        seen,
     };
     respond(state, callback, request, &user, headers, redirect)
         .await

@@ -16,6 +16,7 @@ use crate::http::logout::{logout_get, logout_post};
 use crate::http::params::Params;
 use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::sign_in::submit_login;
+use crate::store::Seen;
 
 pub use crate::http::state::AuthorizeState;
 
@@ -82,9 +83,10 @@ fn public_metadata(document: impl serde::Serialize) -> Response {
 async fn show_login(
     State(state): State<AuthorizeState>,
     uri: Uri,
+    seen: Seen,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let query = uri.query().unwrap_or_default().as_bytes();
     let params = Params::from_urlencoded(query).map_err(|err| error_page(&err))?;
-    begin(&state, &params, &headers, StatusCode::FOUND).await
+    begin(&state, &params, (&headers, &seen), StatusCode::FOUND).await
 }

@@ -10,6 +10,7 @@ use axum::Router;
 use crate::domain::client_auth::authenticate;
 use crate::domain::delegation::{delegate, DelegationResponse};
 use crate::domain::dpop::{self, Proof, ProofContext, ProofError};
+use crate::domain::requester::Requester;
 use crate::domain::token::{token, TokenResponse, TokenStores};
 use crate::domain::{now, Authority};
 use crate::error::{OAuthError, DPOP_NONCE};
@@ -19,6 +20,7 @@ use crate::http::params::Params;
 use crate::http::requests::{delegation_request, token_grant, token_request};
 use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::{authorization, cors, dpop_header, finish_api_router};
+use crate::store::Seen;
 
 pub use crate::http::state::DelegationState;
 
@@ -52,6 +54,7 @@ async fn preflight(State(state): State<DelegationState>, headers: HeaderMap) -> 
 /// `POST /delegation`: JSON or form body, CORS for the client's web origins.
 async fn delegation(
     State(state): State<DelegationState>,
+    seen: Seen,
     headers: HeaderMap,
     FormOrJson(params): FormOrJson,
 ) -> Response {
@@ -59,14 +62,14 @@ async fn delegation(
     cors::answer(
         &headers,
         client,
-        run_delegation(&state, &headers, &params).await,
+        run_delegation(&state, (&headers, &seen), &params).await,
     )
 }
 
 #[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
 async fn run_delegation(
     state: &DelegationState,
-    headers: &HeaderMap,
+    (headers, seen): (&HeaderMap, &Seen),
     params: &Params,
 ) -> Result<NoStore<DelegationResponse>, OAuthError> {
     let authority = &state.services.authority;
@@ -74,7 +77,7 @@ async fn run_delegation(
     let client = authenticate(&authority.clients, &presented)?;
     tracing::Span::current().record("client_id", client.client_id.as_str());
     let request = delegation_request(params)?;
-    delegate(authority, state.sessions.as_ref(), client, &request)
+    delegate(authority, state.sessions.as_ref(), client, &request, seen)
         .await
         .map(NoStore)
 }
@@ -82,12 +85,17 @@ async fn run_delegation(
 /// `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then run the grant.
 async fn token_endpoint(
     State(state): State<DelegationState>,
+    seen: Seen,
     headers: HeaderMap,
     FormOrJson(params): FormOrJson,
 ) -> Response {
     let authority = &state.services.authority;
     let client = cors::body_client(&authority.clients, &params);
-    let mut response = cors::answer(&headers, client, run_token(&state, &headers, &params).await);
+    let mut response = cors::answer(
+        &headers,
+        client,
+        run_token(&state, (&headers, &seen), &params).await,
+    );
     if dpop_header(&headers).is_ok_and(|proof| proof.is_some()) {
         offer_nonce(authority, &mut response);
     }
@@ -108,7 +116,7 @@ fn offer_nonce(authority: &Authority, response: &mut Response) {
 #[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty, grant_type = tracing::field::Empty))]
 async fn run_token(
     state: &DelegationState,
-    headers: &HeaderMap,
+    (headers, seen): (&HeaderMap, &Seen),
     params: &Params,
 ) -> Result<NoStore<TokenResponse>, OAuthError> {
     let authority = &state.services.authority;
@@ -124,7 +132,11 @@ async fn run_token(
         codes: state.codes.as_ref(),
     };
     let proof = dpop_proof(authority, headers)?;
-    token(authority, &stores, client, request, proof.as_ref())
+    let requester = Requester {
+        proof: proof.as_ref(),
+        seen,
+    };
+    token(authority, &stores, client, request, &requester)
         .await
         .map(NoStore)
 }

@@ -7,8 +7,12 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
 use axum::http::request::Parts;
 use lambda_http::request::RequestContext;
+
+use crate::http::header_text;
+use crate::store::Seen;
 
 /// The address the request came from, as text; `unknown` when neither the
 /// gateway nor the socket says (every such request then shares one counter).
@@ -29,6 +33,17 @@ impl SourceAddress {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|info| info.0.ip()),
         }
+    }
+}
+
+/// Where a request came from, for a session's device details: the same
+/// address as [`SourceAddress`] and the `User-Agent`.
+impl<S: Send + Sync> FromRequestParts<S> for Seen {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let user_agent = header_text(&parts.headers, header::USER_AGENT);
+        Ok(Seen::new(SourceAddress::from_parts(parts), user_agent))
     }
 }
 

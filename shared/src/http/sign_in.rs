@@ -21,19 +21,20 @@ use crate::http::peer::SourceAddress;
 use crate::http::respond::respond;
 use crate::http::state::AuthorizeState;
 use crate::secret::Password;
-use crate::store::UserRecord;
+use crate::store::{Seen, UserRecord};
 
 /// `POST /authorize`: check the form, sign in, issue, redirect.
 #[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
 pub(super) async fn submit_login(
     State(state): State<AuthorizeState>,
     SourceAddress(address): SourceAddress,
+    seen: Seen,
     headers: HeaderMap,
     body: Result<Form, OAuthError>,
 ) -> Result<Response, Response> {
     let Form(params) = body.map_err(|err| error_page(&err))?;
     if is_authorization_request(&params) {
-        return begin(&state, &params, &headers, StatusCode::SEE_OTHER).await;
+        return begin(&state, &params, (&headers, &seen), StatusCode::SEE_OTHER).await;
     }
     let (callback, request) = authorization_request(&params, &state.services.authority)
         .map_err(|refusal| refusal.after_post())?;
@@ -72,7 +73,7 @@ pub(super) async fn submit_login(
     .await
     .map_err(|err| error_page(&err))?;
     match attempt {
-        Attempt::SignedIn(user) => signed_in(&state, &callback, request, &user, &headers)
+        Attempt::SignedIn(user) => signed_in(&state, &callback, request, &user, (&headers, &seen))
             .await
             .map_err(|err| error_page(&err)),
         Attempt::Failed => Err(again("Wrong email or password.", StatusCode::UNAUTHORIZED)),
@@ -97,7 +98,7 @@ async fn signed_in(
     callback: &Callback<'_>,
     request: AuthorizationRequest,
     user: &UserRecord,
-    headers: &HeaderMap,
+    (headers, seen): (&HeaderMap, &Seen),
 ) -> Result<Response, OAuthError> {
     let now = now();
     let ttl = state.services.sign_in_ttl;
@@ -106,6 +107,7 @@ async fn signed_in(
         user_id: &user.user_id,
         profile: &user.profile,
         auth_time: now,
+        seen,
     };
     let mut response = respond(
         state,

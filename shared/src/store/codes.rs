@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{Seen, StoreError};
 use crate::ids::{ClientId, CredentialId, DeviceName, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::TokenHash;
@@ -34,6 +34,9 @@ pub struct CodeGrant {
     /// When the user signed in (the id token's `auth_time`).
     #[serde(default)]
     pub auth_time: Option<u64>,
+    /// Where the user signed in from, for the session's device details.
+    #[serde(default)]
+    pub seen: Seen,
 }
 
 /// What a token request presents to use a code (RFC 6749 §4.1.3, RFC 7636

@@ -8,6 +8,7 @@ pub mod failures;
 #[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 pub mod rotation;
+mod seen;
 pub mod sign_ins;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use crate::refresh_token::{RefreshToken, TokenHash};
 pub use codes::{CodeBinding, CodeGrant, CodeRecord, Codes};
 pub use failures::{FailureCount, FailureKey, SignInFailures};
 pub use rotation::RefreshAttempt;
+pub use seen::Seen;
 pub use sign_ins::{SignInRecord, SignIns};
 
 /// A failure to reach or read the store. It never holds token values or hashes.
@@ -63,6 +65,11 @@ pub struct RefreshTokenRecord {
     /// set when the session starts from a DPoP-proved request; every refresh
     /// then needs a proof by that key.
     pub dpop_jkt: Option<String>,
+    /// Where the user signed in from (the device details).
+    pub first_seen: Seen,
+    /// Where the session was last used from: its last refresh, or the code
+    /// exchange that started it.
+    pub last_seen: Seen,
 }
 
 impl RefreshTokenRecord {

@@ -2,7 +2,7 @@
 //! what it requires of the record and what it changes. The memory store applies
 //! it in Rust; the DynamoDB store states the same as an expression.
 
-use super::RefreshTokenRecord;
+use super::{RefreshTokenRecord, Seen};
 use crate::ids::Scope;
 use crate::refresh_token::{RefreshToken, TokenHash};
 
@@ -28,6 +28,8 @@ pub struct RefreshAttempt<'a> {
     pub scope_one_of: Option<Vec<Scope>>,
     /// The DPoP proof the request carried (RFC 9449), if any.
     pub proof: Option<ProofUse>,
+    /// Where the request came from: the session's new `last_seen`.
+    pub seen: &'a Seen,
 }
 
 /// A checked DPoP proof, as the refresh write uses it: a bound session
@@ -135,9 +137,10 @@ pub fn condition_holds(
 }
 
 /// The write's update, once the condition holds. A retry changes nothing but
-/// `last_used_at` and `expires_at`: the rotation time is kept.
+/// `last_used_at`, `last_seen` and `expires_at`: the rotation time is kept.
 pub fn apply(record: &mut RefreshTokenRecord, attempt: &RefreshAttempt<'_>) {
     record.last_used_at = attempt.now;
+    record.last_seen = attempt.seen.clone();
     record.expires_at = attempt.expires_at();
     if let Some(next) = &attempt.successor {
         if !record.token_hash.matches(next) {

@@ -7,7 +7,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::TokenHash;
-use crate::store::{device_sort_key, PasswordHash, RefreshTokenRecord, StoreError, UserRecord};
+use crate::store::{
+    device_sort_key, PasswordHash, RefreshTokenRecord, Seen, StoreError, UserRecord,
+};
 
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
@@ -112,6 +114,8 @@ pub fn record_to_item(record: &RefreshTokenRecord) -> Item {
     if let Some(jkt) = &record.dpop_jkt {
         item.insert("dpop_jkt".into(), s(jkt));
     }
+    item.insert("first_seen".into(), record.first_seen.to_attribute());
+    item.insert("last_seen".into(), record.last_seen.to_attribute());
     put_profile(&mut item, &record.profile);
     item
 }
@@ -170,6 +174,8 @@ pub fn record_from_item(item: &Item) -> Result<RefreshTokenRecord, StoreError> {
         expires_at: get_n(item, "expires_at")?,
         profile: get_profile(item),
         dpop_jkt: item.get("dpop_jkt").and_then(|v| v.as_s().ok()).cloned(),
+        first_seen: Seen::from_attribute(item.get("first_seen")),
+        last_seen: Seen::from_attribute(item.get("last_seen")),
     })
 }
 

@@ -49,6 +49,7 @@ impl Sessions for DynamoStore {
             .key(sk.0, sk.1)
             .expression_attribute_values(":presented", Self::hash_value(attempt.token))
             .expression_attribute_values(":now", n(attempt.now))
+            .expression_attribute_values(":seen", attempt.seen.to_attribute())
             .expression_attribute_values(":exp", n(attempt.expires_at()))
             .expression_attribute_values(":created_cutoff", n(attempt.created_cutoff()))
             .expression_attribute_values(":idle_cutoff", n(attempt.idle_cutoff()))
@@ -74,7 +75,7 @@ impl Sessions for DynamoStore {
             None => update
                 .condition_expression(format!("token_hash = :presented AND {ALIVE}{scope}"))
                 .update_expression(format!(
-                    "SET last_used_at = :now, expires_at = :exp{proof_set}"
+                    "SET last_used_at = :now, last_seen = :seen, expires_at = :exp{proof_set}"
                 )),
             Some(next) => update
                 .condition_expression(format!(
@@ -83,7 +84,7 @@ impl Sessions for DynamoStore {
                 ))
                 .update_expression(format!(
                     "SET token_hash = :next, prev_hash = :presented, last_used_at = :now, \
-                     expires_at = :exp, #next_slot = if_not_exists(#next_slot, :now){proof_set} \
+                     last_seen = :seen, expires_at = :exp, #next_slot = if_not_exists(#next_slot, :now){proof_set} \
                      REMOVE #prev_slot"
                 ))
                 .expression_attribute_names("#next_slot", slot_name(next))

@@ -10,7 +10,7 @@ use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK, PASSWO
 
 pub const VERIFIER: &str = "a-perfectly-random-verifier-of-at-least-43-characters";
 
-fn code_query(client: &str, extra: &[(&str, &str)]) -> String {
+pub fn code_query(client: &str, extra: &[(&str, &str)]) -> String {
     let mut fields = vec![
         ("response_type", "code"),
         ("client_id", client),

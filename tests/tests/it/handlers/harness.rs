@@ -190,15 +190,27 @@ impl Harness {
         &self,
         gateway: Gateway,
         query: &str,
-        (login, password): (&str, &str),
+        credentials: (&str, &str),
         address: Option<&str>,
     ) -> Reply {
         let from = |call: Call| match address {
             Some(address) => call.sent_from(address),
             None => call,
         };
+        self.sign_in_with(gateway, query, credentials, from).await
+    }
+
+    /// [`Self::sign_in`], each of its two calls changed by `edit` (its
+    /// address, its headers).
+    pub async fn sign_in_with(
+        &self,
+        gateway: Gateway,
+        query: &str,
+        (login, password): (&str, &str),
+        edit: impl Fn(Call) -> Call,
+    ) -> Reply {
         let router = self.authorize();
-        let page = send(&router, gateway, &from(Call::get("/authorize", query))).await;
+        let page = send(&router, gateway, &edit(Call::get("/authorize", query))).await;
         assert_eq!(page.status, 200, "{}", page.body);
         let fields = page.filled_login_form(login, password);
         let call = Call::post(
@@ -207,7 +219,7 @@ impl Harness {
             &form(&fields),
         )
         .header("cookie", &page.cookie());
-        send(&router, gateway, &from(call)).await
+        send(&router, gateway, &edit(call)).await
     }
 
     /// The web client's refresh grant (RFC 6749 §6) for `token`, plus `extra` fields.

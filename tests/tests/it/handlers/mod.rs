@@ -4,6 +4,7 @@ mod authorize;
 mod brute_force;
 pub mod code_grant;
 mod delegation;
+pub mod device_details;
 pub mod dpop;
 mod dpop_nonce;
 pub mod events;

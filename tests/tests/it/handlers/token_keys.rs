@@ -84,6 +84,8 @@ async fn a_format_1_token_refreshes_once_into_a_sealed_token() {
         expires_at: now + 3600,
         profile: Default::default(),
         dpop_jkt: None,
+        first_seen: Default::default(),
+        last_seen: Default::default(),
     };
     harness.store.put_refresh_token(&record).await.unwrap();
     let legacy = legacy.expose_secret().to_owned();

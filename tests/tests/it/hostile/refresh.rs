@@ -103,6 +103,8 @@ async fn stored_token(fixture: &Fixture, device: &str, used: u64, legacy: bool) 
         expires_at: shared::domain::now() + 3600,
         profile: Default::default(),
         dpop_jkt: None,
+        first_seen: Default::default(),
+        last_seen: Default::default(),
     };
     fixture
         .harness

@@ -12,7 +12,7 @@ use shared::secret::{Password, RefreshTokenValue};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::memory::MemoryStore;
 use shared::store::{
-    CodeBinding, CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord,
+    CodeBinding, CodeGrant, CodeRecord, PasswordHash, RefreshAttempt, RefreshTokenRecord, Seen,
     SignInRecord, Store, UserRecord,
 };
 
@@ -78,6 +78,11 @@ fn issued(
             email_verified: None,
         },
         dpop_jkt: None,
+        first_seen: Seen::new(
+            "203.0.113.7".parse().ok(),
+            Some("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
+        ),
+        last_seen: Seen::new("198.51.100.2".parse().ok(), None),
     };
     let parsed = refresh_token::parse(&keys, &value).unwrap();
     (record, value, parsed)
@@ -96,8 +101,13 @@ fn plain(token: &RefreshToken, now: u64) -> RefreshAttempt<'_> {
         idle_lifetime: 20_000 * DAY,
         scope_one_of: None,
         proof: None,
+        seen: &REFRESHED_FROM,
     }
 }
+
+/// Where the contract's refreshes come from.
+pub static REFRESHED_FROM: std::sync::LazyLock<Seen> =
+    std::sync::LazyLock::new(|| Seen::new("2001:db8::5".parse().ok(), Some("okhttp/4.12.0")));
 
 /// The same attempt with rotation to `next`.
 fn rotating<'a>(token: &'a RefreshToken, next: &RefreshToken, now: u64) -> RefreshAttempt<'a> {
@@ -145,6 +155,7 @@ fn code(n: u8, expires_at: u64) -> CodeRecord {
             },
             credential_id: CredentialId::parse(format!("dcr_{n:032x}")).unwrap(),
             auth_time: Some(900),
+            seen: Seen::new("192.0.2.1".parse().ok(), Some("Safari")),
         },
         expires_at,
         used_at: None,

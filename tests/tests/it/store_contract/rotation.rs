@@ -17,6 +17,11 @@ pub(super) async fn rotation_moves_the_session_to_the_successor(store: Arc<dyn S
     assert_eq!(rotated.rotated_at, Some(1_800_000_000));
     let after = store.find_session(&token).await.unwrap().unwrap();
     assert!(after.token_hash.matches(&next.hash), "the write is stored");
+    // The same write records where the refresh came from, and keeps where
+    // the user signed in from (the device details).
+    assert_eq!(after.last_seen, *REFRESHED_FROM);
+    assert_eq!(after.first_seen, record.first_seen);
+    assert_ne!(record.last_seen, *REFRESHED_FROM);
     assert_eq!(after.rotated_at, Some(1_800_000_000));
     assert!(
         redeem(&store, &token, 1_800_000_001).await.is_none(),

@@ -19,10 +19,12 @@ pub(super) async fn a_stored_token_redeems_and_records_its_use(store: Arc<dyn St
         .expect("token redeems");
     assert_eq!(redeemed.last_used_at, 1_800_000_000);
     assert_eq!(redeemed.expires_at, 1_800_000_000 + 20_000 * DAY);
+    assert_eq!(redeemed.last_seen, *REFRESHED_FROM);
     assert_eq!(
         RefreshTokenRecord {
             last_used_at: record.last_used_at,
             expires_at: record.expires_at,
+            last_seen: record.last_seen.clone(),
             ..redeemed
         },
         record
