@@ -5,10 +5,13 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
 
 use crate::domain::credentials::{self, CredentialView, DeviceCredentialView};
 use crate::domain::users::{self, CreatedUser};
 use crate::error::OAuthError;
+use crate::http::cors::{self, CallerClient};
 use crate::http::extract::{Caller, CredentialPath, NoStore, UserPath, UserTokenPath};
 use crate::http::header_text;
 use crate::http::params::{BodyKind, Params};
@@ -38,6 +41,31 @@ pub fn routes(table: RouteTable<RevokeState>) -> RouteTable<RevokeState> {
             "/api/device-credentials/{id}",
             revoke_device_credential,
         )
+        .add(Method::Options, tokens, preflight)
+        .add(
+            Method::Options,
+            "/api/users/{user_id}/refresh_tokens/{refresh_token}",
+            preflight,
+        )
+        .add(Method::Options, "/api/users", preflight)
+        .add(Method::Options, "/api/device-credentials", preflight)
+        .add(Method::Options, "/api/device-credentials/{id}", preflight)
+}
+
+/// The preflight of every `/api` route (Fetch standard §3.2.2): any origin
+/// a client registered may proceed; the answer itself is readable only by
+/// the caller's client's origins (`cors::api_layer`).
+async fn preflight(State(state): State<RevokeState>, headers: HeaderMap) -> Response {
+    cors::preflight(
+        &headers,
+        &state.services.authority.clients,
+        "GET, POST, DELETE",
+    )
+}
+
+/// Marks a success as readable by the caller's client's web origins.
+fn for_caller(caller: &AccessTokenClaims) -> Extension<CallerClient> {
+    Extension(CallerClient(caller.client_id.clone()))
 }
 
 /// `GET /api/users/{user_id}/refresh_tokens`.
@@ -46,11 +74,11 @@ async fn list(
     State(state): State<RevokeState>,
     Caller(caller): Caller,
     UserPath(user_id): UserPath,
-) -> Result<NoStore<Vec<CredentialView>>, OAuthError> {
+) -> Result<(Extension<CallerClient>, NoStore<Vec<CredentialView>>), OAuthError> {
     let clients = &state.services.authority.clients;
     credentials::list((state.credentials.as_ref(), clients), &caller, &user_id)
         .await
-        .map(NoStore)
+        .map(|list| (for_caller(&caller), NoStore(list)))
         .map_err(challenge_for(&caller))
 }
 
@@ -61,13 +89,13 @@ async fn revoke(
     State(state): State<RevokeState>,
     Caller(caller): Caller,
     UserTokenPath((user_id, token)): UserTokenPath,
-) -> Result<StatusCode, OAuthError> {
+) -> Result<(Extension<CallerClient>, StatusCode), OAuthError> {
     let stores = (state.credentials.as_ref(), state.sessions.as_ref());
     let authority = &state.services.authority;
     credentials::revoke(authority, stores, &caller, &user_id, &token)
         .await
         .map_err(challenge_for(&caller))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((for_caller(&caller), StatusCode::NO_CONTENT))
 }
 
 /// `DELETE /api/users/{user_id}/refresh_tokens`: 204 once all are revoked.
@@ -76,11 +104,11 @@ async fn revoke_all(
     State(state): State<RevokeState>,
     Caller(caller): Caller,
     UserPath(user_id): UserPath,
-) -> Result<StatusCode, OAuthError> {
+) -> Result<(Extension<CallerClient>, StatusCode), OAuthError> {
     credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id)
         .await
         .map_err(challenge_for(&caller))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((for_caller(&caller), StatusCode::NO_CONTENT))
 }
 
 /// `GET /api/device-credentials?type=refresh_token&user_id=…[&client_id=…]`.
@@ -89,7 +117,7 @@ async fn list_device_credentials(
     State(state): State<RevokeState>,
     Caller(caller): Caller,
     uri: Uri,
-) -> Result<NoStore<Vec<DeviceCredentialView>>, OAuthError> {
+) -> Result<(Extension<CallerClient>, NoStore<Vec<DeviceCredentialView>>), OAuthError> {
     let query = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes())?.only(&[
         "user_id",
         "type",
@@ -106,7 +134,7 @@ async fn list_device_credentials(
         query.get("client_id")?,
     )
     .await
-    .map(NoStore)
+    .map(|list| (for_caller(&caller), NoStore(list)))
     .map_err(challenge_for(&caller))
 }
 
@@ -116,11 +144,11 @@ async fn revoke_device_credential(
     State(state): State<RevokeState>,
     Caller(caller): Caller,
     CredentialPath(id): CredentialPath,
-) -> Result<StatusCode, OAuthError> {
+) -> Result<(Extension<CallerClient>, StatusCode), OAuthError> {
     credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id)
         .await
         .map_err(challenge_for(&caller))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((for_caller(&caller), StatusCode::NO_CONTENT))
 }
 
 /// `POST /api/users` with a JSON body: 201 and the new user.
@@ -130,7 +158,7 @@ async fn create_user(
     Caller(caller): Caller,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<(StatusCode, NoStore<CreatedUser>), OAuthError> {
+) -> Result<(StatusCode, Extension<CallerClient>, NoStore<CreatedUser>), OAuthError> {
     let body = super::read_body(body)?;
     let kind = BodyKind::from_content_type(header_text(&headers, header::CONTENT_TYPE))?;
     if kind != BodyKind::Json {
@@ -147,7 +175,7 @@ async fn create_user(
     let created = users::create(state.users.as_ref(), &caller, new)
         .await
         .map_err(challenge_for(&caller))?;
-    Ok((StatusCode::CREATED, NoStore(created)))
+    Ok((StatusCode::CREATED, for_caller(&caller), NoStore(created)))
 }
 
 /// A refusal of a request made with a bound token carries the `DPoP`

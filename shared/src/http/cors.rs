@@ -1,8 +1,15 @@
-//! CORS for the token endpoints (Fetch standard §3.2): only the calling
-//! client's registered web origins are ever echoed back.
+//! CORS for the token endpoints and the management API (Fetch standard
+//! §3.2): only registered web origins are ever echoed back, and a success
+//! only to the calling client's.
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::app::Services;
 
 use crate::clients::{Client, ClientRegistry};
 use crate::error::OAuthError;
@@ -48,11 +55,54 @@ fn apply(response: &mut Response, headers: &HeaderMap, client: Option<&Client>) 
     };
     if client.is_some_and(|c| c.allows_origin(origin)) {
         allow(response, origin);
-        response.headers_mut().insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("DPoP-Nonce, WWW-Authenticate"),
-        );
+        expose(response);
     }
+}
+
+/// Marks a successful answer of a route with a bearer caller: the client
+/// whose web origins may read it (`api_layer`).
+#[derive(Debug, Clone)]
+pub struct CallerClient(pub String);
+
+/// CORS for the management API (`/api/…`): a successful answer is readable
+/// by the caller's client's web origins only; a refusal, which carries no
+/// user's data, by any origin a client registered, so a browser app can
+/// tell an expired token from a network failure. Preflights are routes of
+/// their own (`preflight`).
+pub async fn api_layer(
+    axum::extract::State(clients): axum::extract::State<Arc<Services>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/") && request.method() != Method::OPTIONS;
+    let origin = header_text(request.headers(), header::ORIGIN).map(str::to_owned);
+    let mut response = next.run(request).await;
+    if !api {
+        return response;
+    }
+    let clients = &clients.authority.clients;
+    let readable =
+        origin
+            .as_deref()
+            .is_some_and(|origin| match response.extensions().get::<CallerClient>() {
+                Some(CallerClient(id)) => clients.get(id).is_some_and(|c| c.allows_origin(origin)),
+                None => !response.status().is_success() && clients.any_allows_origin(origin),
+            });
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Origin"));
+    if let (true, Some(origin)) = (readable, origin) {
+        allow(&mut response, &origin);
+        expose(&mut response);
+    }
+    response
+}
+
+fn expose(response: &mut Response) {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("DPoP-Nonce, WWW-Authenticate"),
+    );
 }
 
 /// Answers a preflight. The client is not known yet (there is no body), so an

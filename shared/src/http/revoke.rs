@@ -28,7 +28,13 @@ pub fn router(state: RevokeState) -> Router {
 
 /// The revoke function's routes, without fallbacks, for merging.
 pub fn routes(state: RevokeState) -> Router {
-    table().with_state(state)
+    let services = state.services.clone();
+    table()
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            services,
+            cors::api_layer,
+        ))
 }
 
 fn table() -> RouteTable<RevokeState> {

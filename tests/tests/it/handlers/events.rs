@@ -52,6 +52,14 @@ impl Call {
         .header("content-type", content_type)
     }
 
+    pub fn options(path: &str) -> Self {
+        Self {
+            method: "OPTIONS",
+            path: path.into(),
+            ..Self::default()
+        }
+    }
+
     pub fn delete(path: &str) -> Self {
         Self {
             method: "DELETE",

@@ -22,6 +22,8 @@ pub use super::events::{form, send, Call, Gateway, Reply, BOTH};
 
 pub const CALLBACK: &str = "https://app.example.com/callback";
 pub const ORIGIN: &str = "https://app.example.com";
+/// The web origin of another client (`modern`).
+pub const OTHER_ORIGIN: &str = "https://modern.example.com";
 pub const PASSWORD: &str = "correct horse battery";
 /// Where the web client's users land after RP-initiated logout.
 pub const SIGNED_OUT: &str = "https://app.example.com/signed-out";
@@ -71,7 +73,8 @@ fn clients_json() -> String {
          "refresh_tokens": true, "refresh_token_policy": {"max_sessions": 2}},
         {"client_id": "short-lived", "grant_types": classic, "name": "Short-lived app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"idle_lifetime_seconds": 1}},
-        {"client_id": "modern", "name": "Modern app", "callbacks": [CALLBACK], "refresh_tokens": true},
+        {"client_id": "modern", "name": "Modern app", "callbacks": [CALLBACK], "refresh_tokens": true,
+         "web_origins": [OTHER_ORIGIN]},
         {"client_id": "classic-app", "grant_types": classic, "name": "Classic app", "callbacks": [CALLBACK],
          "refresh_tokens": true, "refresh_token_policy": {"rotate": false}}
     ])

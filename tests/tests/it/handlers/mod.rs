@@ -1,5 +1,6 @@
 //! Handler tests: API Gateway events through each function's real handler.
 
+mod api_cors;
 mod authorize;
 mod brute_force;
 pub mod code_grant;
