@@ -22,7 +22,10 @@ use shared::store::{Store, StoreError};
 /// what is wrong with its value, and how to fix it.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
-pub use seed::{ADMIN_SECRET, DEMO_PASSWORD, DEMO_USERNAME, DEMO_USER_ID};
+pub use seed::{
+    ADMIN_PASSWORD, ADMIN_SECRET, ADMIN_USERNAME, ADMIN_USER_ID, DEMO_PASSWORD, DEMO_USERNAME,
+    DEMO_USER_ID,
+};
 
 /// The built local application.
 pub struct LocalApp {
@@ -99,6 +102,14 @@ pub async fn build(
             })?;
         if seeded {
             notes.push(format!("seeded user {DEMO_USERNAME} / {DEMO_PASSWORD}"));
+        }
+        let admin = seed::admin_user(store.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        if admin {
+            notes.push(format!(
+                "seeded admin {ADMIN_USERNAME} / {ADMIN_PASSWORD} (the admin console at /admin)"
+            ));
         }
     }
     let services = Arc::new(Services::from_config(&config)?);

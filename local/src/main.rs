@@ -5,7 +5,7 @@ use local_api::StartupError;
 use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: local-api                          serve every route on 127.0.0.1:$PORT (default 3000)
-       local-api add-user <email> [name]  add a user to the DynamoDB table TABLE_NAME (password on stdin)
+       local-api add-user [--admin] <email> [name]  add a user (an admin with --admin) to the DynamoDB table TABLE_NAME (password on stdin)
 Configuration is read from the environment; see the README's configuration table.";
 
 #[tokio::main]

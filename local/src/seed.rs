@@ -13,6 +13,12 @@ pub const DEMO_USERNAME: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo-password";
 /// The demo user's id.
 pub const DEMO_USER_ID: &str = "usr_demo";
+/// The seeded admin's login (the admin console).
+pub const ADMIN_USERNAME: &str = "admin@example.com";
+/// The seeded admin's password.
+pub const ADMIN_PASSWORD: &str = "admin-password";
+/// The seeded admin's id.
+pub const ADMIN_USER_ID: &str = "usr_admin";
 /// The admin client's secret.
 pub const ADMIN_SECRET: &str = "local-admin-secret";
 
@@ -65,26 +71,53 @@ pub fn clients_json(port: u16) -> String {
 
 /// Creates the demo user unless it exists; returns whether it was created.
 /// It skips the password rules of `users::add` (the demo password is short
-/// on purpose), and keeps its fixed id.
+/// on purpose), and keeps its fixed id. The demo user is not an admin.
 pub async fn demo_user(store: &dyn Store) -> Result<bool, StoreError> {
-    if store.find_user(DEMO_USERNAME).await?.is_some() {
+    seeded_user(
+        store,
+        (DEMO_USER_ID, DEMO_USERNAME, DEMO_PASSWORD),
+        "Demo User",
+        false,
+    )
+    .await
+}
+
+/// Creates the seeded admin unless it exists, as [`demo_user`] does.
+pub async fn admin_user(store: &dyn Store) -> Result<bool, StoreError> {
+    seeded_user(
+        store,
+        (ADMIN_USER_ID, ADMIN_USERNAME, ADMIN_PASSWORD),
+        "Admin",
+        true,
+    )
+    .await
+}
+
+async fn seeded_user(
+    store: &dyn Store,
+    (id, username, password): (&str, &str, &str),
+    name: &str,
+    admin: bool,
+) -> Result<bool, StoreError> {
+    if store.find_user(username).await?.is_some() {
         return Ok(false);
     }
-    let built = UserId::parse(DEMO_USER_ID.to_owned())
+    let built = UserId::parse(id.to_owned())
         .ok()
-        .zip(hash_password(&Password::new(DEMO_PASSWORD)).ok());
+        .zip(hash_password(&Password::new(password)).ok());
     let Some((user_id, password_hash)) = built else {
-        return Err(StoreError::Corrupt("the demo user could not be built"));
+        return Err(StoreError::Corrupt("a seeded user could not be built"));
     };
     let user = UserRecord {
         user_id,
-        username: DEMO_USERNAME.to_owned(),
+        username: username.to_owned(),
         password_hash,
         profile: Profile {
-            name: Some("Demo User".into()),
-            email: Some(DEMO_USERNAME.into()),
+            name: Some(name.into()),
+            email: Some(username.into()),
             email_verified: Some(true),
         },
+        admin,
     };
     store.create_user(&user).await
 }

@@ -1,10 +1,12 @@
-//! `cargo run -p local-api -- add-user <email> [name]`: adds a user to the
-//! built-in directory in DynamoDB, with the password read from standard input.
-//! It runs the same rules as `POST /api/users` (`shared::domain::users::add`).
+//! `cargo run -p local-api -- add-user [--admin] <email> [name]`: adds a
+//! user to the built-in directory in DynamoDB, with the password read from
+//! standard input. It runs the same rules as `POST /api/users`
+//! (`shared::domain::users::add`); `--admin` grants the admin console, which
+//! the API can't.
 
 use std::io::BufRead;
 
-use shared::domain::users::{self, NewUser};
+use shared::domain::users::{self, NewUser, Role};
 use shared::secret::Password;
 use shared::store::dynamodb::{DynamoSettings, DynamoStore};
 use shared::store::Users;
@@ -17,6 +19,7 @@ pub async fn add_user(
     email: &str,
     name: Option<&str>,
     password: Password,
+    role: Role,
 ) -> Result<String, StartupError> {
     let new = NewUser {
         email: email.to_owned(),
@@ -24,7 +27,7 @@ pub async fn add_user(
         name: name.map(str::to_owned),
         email_verified: Some(false),
     };
-    let created = users::add(store, new)
+    let created = users::add(store, new, role)
         .await
         .map_err(|e| format!("add-user: {}", e.description()))?;
     Ok(created.user_id)
@@ -32,9 +35,14 @@ pub async fn add_user(
 
 /// The `add-user` command: `TABLE_NAME` (and `DYNAMODB_ENDPOINT_URL`) say where.
 pub async fn add_user_command(args: &[String]) -> Result<(), StartupError> {
+    let (role, args) = match args.split_first() {
+        Some((flag, rest)) if flag == "--admin" => (Role::Admin, rest),
+        _ => (Role::User, args),
+    };
     let (Some(email), name, None) = (args.first(), args.get(1), args.get(2)) else {
         return Err(
-            "usage: local-api add-user <email> [name]  (password on standard input)".into(),
+            "usage: local-api add-user [--admin] <email> [name]  (password on standard input)"
+                .into(),
         );
     };
     let table_name = std::env::var("TABLE_NAME")
@@ -52,7 +60,7 @@ pub async fn add_user_command(args: &[String]) -> Result<(), StartupError> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = Password::new(line.trim_end_matches(['\r', '\n']));
-    let user_id = add_user(&store, email, name.map(String::as_str), password).await?;
+    let user_id = add_user(&store, email, name.map(String::as_str), password, role).await?;
     println!("{user_id}");
     Ok(())
 }

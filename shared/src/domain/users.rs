@@ -100,15 +100,25 @@ pub async fn create(
     if !caller.has_scope(CREATE_SCOPE) {
         return Err(OAuthError::InsufficientScope(CREATE_SCOPE));
     }
-    let created = add(users, new).await?;
+    let created = add(users, new, Role::User).await?;
     tracing::info!(user_id = %created.user_id, client_id = %caller.client_id, "user created");
     Ok(created)
+}
+
+/// What a new user may do: the API makes users only; `add-user --admin`,
+/// which needs write access to the table, makes admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A user of the account page.
+    User,
+    /// A user of the admin console too.
+    Admin,
 }
 
 /// Adds a user after checking the email, the password rules and the name;
 /// `409 conflict` when the login name is taken. The one path every new user
 /// takes (the API, and the local server's `add-user` command).
-pub async fn add(users: &dyn Users, new: NewUser) -> Result<CreatedUser, OAuthError> {
+pub async fn add(users: &dyn Users, new: NewUser, role: Role) -> Result<CreatedUser, OAuthError> {
     let email = normalize_username(&new.email);
     check_email(&email)?;
     if let Some(problem) = password_weakness(new.password.expose_secret(), &email) {
@@ -129,6 +139,7 @@ pub async fn add(users: &dyn Users, new: NewUser) -> Result<CreatedUser, OAuthEr
             email: Some(email.clone()),
             email_verified: new.email_verified,
         },
+        admin: role == Role::Admin,
     };
     if !users.create_user(&user).await? {
         return Err(OAuthError::Conflict(

@@ -118,6 +118,20 @@ pub struct UserRecord {
     pub password_hash: PasswordHash,
     /// Profile claims.
     pub profile: Profile,
+    /// Whether the user may use the admin console (`add-user --admin`; the
+    /// API can't grant it).
+    pub admin: bool,
+}
+
+/// A user as the account pages see it, by user id: no password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The login name.
+    pub username: String,
+    /// Profile claims.
+    pub profile: Profile,
+    /// Whether the user is an admin.
+    pub admin: bool,
 }
 
 /// An argon2id PHC string. Its `Debug` is redacted; `==` is constant-time;
@@ -165,8 +179,12 @@ pub trait Users: Send + Sync {
     /// Writing the same record again (the same new user id) is `true`, so the
     /// SDK's retry of a write whose answer came late is not a conflict.
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
+    /// A user by user id (the account pages); `None` for no such user.
+    async fn find_account(&self, user_id: &UserId) -> Result<Option<Account>, StoreError>;
     /// A user's profile claims, by user id (UserInfo); `None` for no such user.
-    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError>;
+    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError> {
+        Ok(self.find_account(user_id).await?.map(|a| a.profile))
+    }
 }
 
 /// Refresh-token sessions, one per app, user and device: started at sign-in,

@@ -197,6 +197,7 @@ async fn the_jwks_and_the_callback_page_are_served() {
 #[tokio::test]
 async fn a_user_added_to_the_directory_can_sign_in() {
     use local_api::users::add_user;
+    use shared::domain::users::Role;
     use shared::secret::Password;
 
     let app = spawn_app().await;
@@ -206,6 +207,7 @@ async fn a_user_added_to_the_directory_can_sign_in() {
         "new@example.com",
         Some("New User"),
         Password::new("a long password"),
+        Role::User,
     )
     .await
     .unwrap();
@@ -214,21 +216,32 @@ async fn a_user_added_to_the_directory_can_sign_in() {
             store,
             "NEW@example.com",
             None,
-            Password::new("a long password")
+            Password::new("a long password"),
+            Role::User,
         )
         .await
         .is_err(),
         "logins are unique"
     );
-    assert!(
-        add_user(store, "short@example.com", None, Password::new("short"))
-            .await
-            .is_err()
-    );
-    let nine = add_user(store, "nine@example.com", None, Password::new("abcdefg-9"))
-        .await
-        .unwrap_err()
-        .to_string();
+    assert!(add_user(
+        store,
+        "short@example.com",
+        None,
+        Password::new("short"),
+        Role::User
+    )
+    .await
+    .is_err());
+    let nine = add_user(
+        store,
+        "nine@example.com",
+        None,
+        Password::new("abcdefg-9"),
+        Role::User,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         nine.contains("at least 10 characters"),
         "the API's rule, not a weaker one: {nine}"
@@ -237,7 +250,8 @@ async fn a_user_added_to_the_directory_can_sign_in() {
         store,
         "not-an-email",
         None,
-        Password::new("a long password")
+        Password::new("a long password"),
+        Role::User,
     )
     .await
     .is_err());

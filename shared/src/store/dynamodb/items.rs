@@ -8,7 +8,7 @@ use crate::ids::{ClientId, CredentialId, DeviceName, Scope, UserId};
 use crate::jwt::Profile;
 use crate::refresh_token::TokenHash;
 use crate::store::{
-    device_sort_key, PasswordHash, RefreshTokenRecord, Seen, StoreError, UserRecord,
+    device_sort_key, Account, PasswordHash, RefreshTokenRecord, Seen, StoreError, UserRecord,
 };
 
 /// A DynamoDB item.
@@ -31,9 +31,27 @@ pub fn profile_item(user: &UserRecord) -> Item {
         ("sk".into(), s(PROFILE_SK)),
         ("kind".into(), s("user")),
         ("username".into(), s(&user.username)),
+        ("admin".into(), AttributeValue::Bool(user.admin)),
     ]);
     put_profile(&mut item, &user.profile);
     item
+}
+
+/// A profile item as an account.
+pub fn account_from_item(item: &Item) -> Result<Account, StoreError> {
+    Ok(Account {
+        username: get_s(item, "username")?.to_owned(),
+        profile: get_profile(item),
+        admin: is_admin(item),
+    })
+}
+
+/// The `admin` attribute; absent (users made before it) is `false`.
+fn is_admin(item: &Item) -> bool {
+    item.get("admin")
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -194,6 +212,7 @@ pub fn user_to_item(user: &UserRecord) -> Item {
             "password_hash".into(),
             s(user.password_hash.expose_secret()),
         ),
+        ("admin".into(), AttributeValue::Bool(user.admin)),
     ]);
     put_profile(&mut item, &user.profile);
     item
@@ -207,5 +226,6 @@ pub fn user_from_item(item: &Item) -> Result<UserRecord, StoreError> {
         username: get_s(item, "username")?.to_owned(),
         password_hash: PasswordHash::new(get_s(item, "password_hash")?.to_owned()),
         profile: get_profile(item),
+        admin: is_admin(item),
     })
 }

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::{self, user_from_item, user_to_item};
 use super::{conditional, DynamoStore};
 use crate::ids::UserId;
-use crate::jwt::Profile;
-use crate::store::{normalize_username, StoreError, UserRecord, Users};
+
+use crate::store::{normalize_username, Account, StoreError, UserRecord, Users};
 
 #[async_trait]
 impl Users for DynamoStore {
@@ -22,9 +22,13 @@ impl Users for DynamoStore {
         item.as_ref().map(user_from_item).transpose()
     }
 
-    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError> {
+    async fn find_account(&self, user_id: &UserId) -> Result<Option<Account>, StoreError> {
         let key = Self::key(user_id.to_string(), items::PROFILE_SK.to_owned());
-        Ok(self.get_item(key).await?.as_ref().map(items::get_profile))
+        self.get_item(key)
+            .await?
+            .as_ref()
+            .map(items::account_from_item)
+            .transpose()
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {

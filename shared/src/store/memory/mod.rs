@@ -9,12 +9,12 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    device_sort_key, normalize_username, rotation, CodeBinding, CodeRecord, Codes, Credentials,
-    RefreshAttempt, RefreshTokenRecord, RevokedAccessTokens, SessionRef, Sessions, SignInRecord,
-    SignIns, StoreError, UserRecord, Users,
+    device_sort_key, normalize_username, rotation, Account, CodeBinding, CodeRecord, Codes,
+    Credentials, RefreshAttempt, RefreshTokenRecord, RevokedAccessTokens, SessionRef, Sessions,
+    SignInRecord, SignIns, StoreError, UserRecord, Users,
 };
 use crate::ids::{ClientId, CredentialId, UserId};
-use crate::jwt::Profile;
+
 use crate::refresh_token::{RefreshToken, TokenHash};
 
 /// A record's key: the user and the sort key.
@@ -101,11 +101,15 @@ impl Users for MemoryStore {
             .cloned())
     }
 
-    async fn find_profile(&self, user_id: &UserId) -> Result<Option<Profile>, StoreError> {
+    async fn find_account(&self, user_id: &UserId) -> Result<Option<Account>, StoreError> {
         Ok(lock(&self.users)?
             .values()
             .find(|u| &u.user_id == user_id)
-            .map(|u| u.profile.clone()))
+            .map(|u| Account {
+                username: u.username.clone(),
+                profile: u.profile.clone(),
+                admin: u.admin,
+            }))
     }
 
     async fn create_user(&self, user: &UserRecord) -> Result<bool, StoreError> {

@@ -122,9 +122,10 @@ impl Harness {
         let services = services(key.expose_secret(), extra);
         let store = Arc::new(MemoryStore::new());
         let hash = hash_password(&Password::new(PASSWORD)).unwrap();
-        for (id, login) in [
-            ("usr_ana", "ana@example.com"),
-            ("usr_bob", "bob@example.com"),
+        for (id, login, admin) in [
+            ("usr_ana", "ana@example.com", false),
+            ("usr_bob", "bob@example.com", false),
+            ("usr_root", "root@example.com", true),
         ] {
             let user = UserRecord {
                 user_id: UserId::parse(id.into()).unwrap(),
@@ -135,6 +136,7 @@ impl Harness {
                     email: Some(login.into()),
                     email_verified: Some(true),
                 },
+                admin,
             };
             assert!(store.create_user(&user).await.unwrap());
         }

@@ -13,6 +13,38 @@ pub(super) async fn users_are_found_by_their_normalized_login(store: Arc<dyn Sto
     assert_eq!(store.find_user("bob@example.com").await.unwrap(), None);
 }
 
+pub(super) async fn an_account_is_found_by_user_id_with_its_admin_role(store: Arc<dyn Store>) {
+    let ana = user("usr_ana", "ana@example.com");
+    let root = UserRecord {
+        admin: true,
+        ..user("usr_root", "root@example.com")
+    };
+    for created in [&ana, &root] {
+        assert!(store.create_user(created).await.unwrap());
+    }
+    let found = |id: &str| {
+        let store = store.clone();
+        let id = UserId::parse(id.into()).unwrap();
+        async move { store.find_account(&id).await.unwrap() }
+    };
+    let ana_account = found("usr_ana").await.unwrap();
+    assert_eq!(
+        (ana_account.username.as_str(), ana_account.admin),
+        ("ana@example.com", false)
+    );
+    assert_eq!(ana_account.profile, ana.profile);
+    assert!(found("usr_root").await.unwrap().admin);
+    assert!(
+        store
+            .find_user("root@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .admin
+    );
+    assert_eq!(found("usr_nobody").await, None);
+}
+
 pub(super) async fn a_code_is_used_up_by_its_first_use(store: Arc<dyn Store>) {
     let issued = code(1, 1_000);
     store.put_code(&issued).await.unwrap();

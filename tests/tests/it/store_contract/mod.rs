@@ -43,6 +43,7 @@ fn user(id: &str, username: &str) -> UserRecord {
             email: Some(username.into()),
             email_verified: Some(true),
         },
+        admin: false,
     }
 }
 
@@ -187,6 +188,7 @@ macro_rules! store_contract {
 
 store_contract!(
     users_are_found_by_their_normalized_login,
+    an_account_is_found_by_user_id_with_its_admin_role,
     unknown_users_have_no_credential_list,
     a_stored_token_redeems_and_records_its_use,
     a_wrong_secret_redeems_nothing_and_changes_nothing,
