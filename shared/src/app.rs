@@ -8,6 +8,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
+use crate::domain::account::pages_client;
 use crate::domain::brute_force::SignInLimits;
 use crate::domain::Authority;
 use crate::jwt::TokenSigner;
@@ -72,10 +73,16 @@ impl Services {
             .with_previous_keys(previous);
         check_client_algorithms(&config.clients, &signer)?;
         let refresh_keys = refresh_keys.with_legacy_rotation(signer.key().rotation_key().clone());
+        let mut clients = config.clients.clone();
+        let pages = pages_client(&config.issuer).map_err(|_| ConfigError::Invalid {
+            var: "ISSUER",
+            problem: "the device pages' client could not be built from it".into(),
+        })?;
+        clients.add_builtin(pages)?;
         Ok(Self {
             authority: Authority {
                 signer,
-                clients: config.clients.clone(),
+                clients,
                 refresh_keys,
                 dpop_nonce_required: config.dpop_nonce_required,
             },

@@ -257,6 +257,21 @@ impl ClientRegistry {
         self.clients.values()
     }
 
+    /// Adds a client the service itself uses (the device pages' sign-in);
+    /// a registered client with its id is refused, naming the id as reserved.
+    pub fn add_builtin(&mut self, client: Client) -> Result<(), ClientConfigError> {
+        let id = client.client_id.to_string();
+        if self.clients.contains_key(&id) {
+            return Err(ClientConfigError::Invalid {
+                client: id,
+                problem: "this client id is reserved for the service's own device pages;                           register the client under another id"
+                    .into(),
+            });
+        }
+        self.clients.insert(id, client);
+        Ok(())
+    }
+
     /// Whether any client allows `origin` (used to answer CORS preflights).
     pub fn any_allows_origin(&self, origin: &str) -> bool {
         self.clients.values().any(|c| c.allows_origin(origin))

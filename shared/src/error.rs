@@ -55,6 +55,10 @@ pub enum OAuthError {
     /// RFC 6750 §3.1 `insufficient_scope`: the bearer token lacks the scope named.
     #[error("insufficient_scope: requires {0}")]
     InsufficientScope(&'static str),
+    /// RFC 6749 §4.1.2.1 `access_denied`, as `403`: the signed-in user may
+    /// not use this page (the admin console for a user who is no admin).
+    #[error("access_denied: {0}")]
+    Forbidden(String),
     /// The user or credential does not exist, or is not the caller's to see.
     #[error("not_found: {0}")]
     NotFound(String),
@@ -138,7 +142,7 @@ impl OAuthError {
             Self::LoginRequired(_) => "login_required",
             Self::RequestNotSupported(_) => "request_not_supported",
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
-            Self::AccessDenied(_) => "access_denied",
+            Self::AccessDenied(_) | Self::Forbidden(_) => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
             Self::InvalidDpopProof(_) => "invalid_dpop_proof",
             Self::UseDpopNonce(_) => "use_dpop_nonce",
@@ -166,6 +170,7 @@ impl OAuthError {
             | Self::RequestNotSupported(d)
             | Self::RequestUriNotSupported(d)
             | Self::AccessDenied(d)
+            | Self::Forbidden(d)
             | Self::InvalidToken(d)
             | Self::InvalidDpopProof(d)
             | Self::NotFound(d)
@@ -190,7 +195,7 @@ impl OAuthError {
             Self::InvalidClient(_) | Self::InvalidToken(_) | Self::AccessDenied(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::InsufficientScope(_) | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::DpopScheme(inner) => match inner.as_ref() {
                 Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
                 Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce(_) => {

@@ -2,6 +2,7 @@
 //! It takes typed requests the edge (`http`) has parsed, and reaches the
 //! store only through the narrow traits in `store` (`docs/design/layering.md`).
 
+pub mod account;
 pub mod authorize;
 pub mod browser_device;
 pub mod brute_force;

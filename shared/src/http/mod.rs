@@ -3,6 +3,8 @@
 //! The edge parses each request once into the typed value the domain takes
 //! (`requests`, `client_auth`, `extract`); the domain never imports it.
 
+mod account;
+mod admin;
 mod api;
 mod authorization;
 pub mod authorize;
@@ -14,6 +16,7 @@ pub mod extract;
 pub mod html;
 mod login;
 mod logout;
+mod pages;
 pub mod params;
 pub mod peer;
 pub mod requests;

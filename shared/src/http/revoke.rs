@@ -17,7 +17,7 @@ use crate::http::extract::{Caller, Form, NoStore};
 use crate::http::params::Params;
 use crate::http::requests::revocation_request;
 use crate::http::route_table::{Method, Route, RouteTable};
-use crate::http::{api, authorization, cors, finish_api_router};
+use crate::http::{account, admin, api, authorization, cors, finish_api_router};
 
 pub use crate::http::state::RevokeState;
 
@@ -44,6 +44,16 @@ fn table() -> RouteTable<RevokeState> {
         .add(Method::Post, "/oauth/introspect", oauth_introspect)
         .add(Method::Get, "/userinfo", userinfo)
         .add(Method::Post, "/userinfo", userinfo)
+        .add(Method::Get, "/account", account::show)
+        .add(Method::Post, "/account/revoke", account::revoke)
+        .add(
+            Method::Post,
+            "/account/sign-out-others",
+            account::sign_out_others,
+        )
+        .add(Method::Get, "/admin", admin::show)
+        .add(Method::Post, "/admin/revoke", admin::revoke)
+        .add(Method::Post, "/admin/revoke-all", admin::revoke_all)
         .add(Method::Options, "/userinfo", userinfo_preflight)
 }
 

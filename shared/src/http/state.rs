@@ -76,6 +76,8 @@ pub struct RevokeState {
     pub users: Arc<dyn Users>,
     /// Access tokens revoked before they expire.
     pub revoked: Arc<dyn RevokedAccessTokens>,
+    /// Browsers' sign-ins, for the device pages.
+    pub sign_ins: Arc<dyn SignIns>,
 }
 
 impl RevokeState {
@@ -86,7 +88,8 @@ impl RevokeState {
             credentials: store.clone(),
             sessions: store.clone(),
             users: store.clone(),
-            revoked: store,
+            revoked: store.clone(),
+            sign_ins: store,
         }
     }
 }
