@@ -371,7 +371,7 @@ fn headers_and_routes(fixture: &Fixture) -> Vec<Case> {
         ),
         Case::new(
             "an unknown route",
-            Raw::get("/admin"),
+            Raw::get("/wp-admin"),
             Expect::Json(404, "not_found"),
         ),
         Case::new(
