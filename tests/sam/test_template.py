@@ -26,7 +26,13 @@ ACTIONS = {
                            "dynamodb:PutItem", "dynamodb:Query"},
     "RevokeFunction": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"},
 }
-TABLE_ARN = {"Fn::GetAtt": ["TokensTable", "Arn"]}
+TABLE_ARN = {
+    "Fn::If": [
+        "StronglyConsistentGlobalTable",
+        {"Fn::GetAtt": ["TokensGlobalTable", "Arn"]},
+        {"Fn::GetAtt": ["TokensTable", "Arn"]},
+    ]
+}
 # Reading the key secrets: GetSecretValue on exactly the ARNs given, no other secret.
 SECRETS_STATEMENT = {
     "Effect": "Allow",
@@ -41,7 +47,13 @@ SECRETS_STATEMENT = {
         ]
     ],
 }
-INDEX_ARN = {"Fn::Sub": "${TokensTable.Arn}/index/by_credential_id"}
+INDEX_ARN = {
+    "Fn::If": [
+        "StronglyConsistentGlobalTable",
+        {"Fn::Sub": "${TokensGlobalTable.Arn}/index/by_credential_id"},
+        {"Fn::Sub": "${TokensTable.Arn}/index/by_credential_id"},
+    ]
+}
 
 
 class CloudFormationLoader(yaml.SafeLoader):
@@ -159,6 +171,24 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(properties["TimeToLiveSpecification"], {"AttributeName": "expires_at", "Enabled": True})
         self.assertTrue(properties["SSESpecification"]["SSEEnabled"])
         self.assertEqual([k["AttributeName"] for k in properties["KeySchema"]], ["pk", "sk"])
+
+    def test_the_multi_region_option_is_off_by_default_and_strongly_consistent(self):
+        self.assertEqual(self.source["Parameters"]["MultiRegion"]["Default"], "off")
+        single = self.source["Resources"]["TokensTable"]
+        self.assertEqual(single["Condition"], "SingleRegionTable")
+        table = self.source["Resources"]["TokensGlobalTable"]
+        self.assertEqual(table["Condition"], "StronglyConsistentGlobalTable")
+        self.assertEqual(table["DeletionPolicy"], "Retain")
+        properties = table["Properties"]
+        # Eventual consistency (MREC) would let two Regions both win a
+        # rotation's conditional write: only STRONG keeps reuse detection.
+        self.assertEqual(properties["MultiRegionConsistency"], "STRONG")
+        self.assertEqual(len(properties["Replicas"]), 2)
+        self.assertEqual(len(properties["GlobalTableWitnesses"]), 1)
+        for replica in properties["Replicas"]:
+            self.assertTrue(replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+        for key in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "SSESpecification"):
+            self.assertEqual(properties[key], single["Properties"][key], key)
 
     def test_signing_keys_are_no_echo(self):
         parameters = self.output["Parameters"]
