@@ -112,7 +112,7 @@ pub async fn build(
             ));
         }
     }
-    let services = Arc::new(Services::from_config(&config)?);
+    let services = Arc::new(Services::from_config(&config)?.with_event_bus(&lookup));
     Ok(LocalApp {
         router: router(services, store.clone()),
         store,

@@ -13,6 +13,7 @@ use crate::domain::brute_force::SignInLimits;
 use crate::domain::Authority;
 use crate::jwt::TokenSigner;
 use crate::keys::{algorithm_name, SigningKey};
+use crate::observe::{EventBridgeBus, Observer};
 use crate::refresh_token::RefreshKeys;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::Store;
@@ -85,6 +86,7 @@ impl Services {
                 clients,
                 refresh_keys,
                 dpop_nonce_required: config.dpop_nonce_required,
+                observer: Observer::default(),
             },
             login_form_ttl: config.login_form_ttl,
             sign_in_ttl: config.sign_in_ttl,
@@ -110,6 +112,17 @@ fn refresh_keys(config: &Config) -> Result<RefreshKeys, ConfigError> {
             "{problem}; give <id>:<32 random bytes in base64url>, comma-separated, current first"
         ))
     })
+}
+
+impl Services {
+    /// Publishes the security events that need action on the EventBridge
+    /// bus `EVENT_BUS_NAME` names, when it names one.
+    pub fn with_event_bus(mut self, lookup: &impl Fn(&str) -> Option<String>) -> Self {
+        if let Some(bus) = EventBridgeBus::from_lookup(lookup) {
+            self.authority.observer = Observer::default().with_bus(Arc::new(bus));
+        }
+        self
+    }
 }
 
 /// Every client's `id_token_signed_response_alg` must be one the signer has a key for.
@@ -150,7 +163,7 @@ pub async fn cold_start() -> (Arc<Services>, Arc<dyn Store>) {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let secrets = crate::secrets::resolve(env).await?;
         let config = Config::lambda_from_lookup(|name| secrets.get(name).or_else(|| env(name)))?;
-        let services = Services::from_config(&config)?;
+        let services = Services::from_config(&config)?.with_event_bus(&env);
         let settings = config.dynamodb.ok_or(ConfigError::Missing("TABLE_NAME"))?;
         let store: Arc<dyn Store> = Arc::new(DynamoStore::connect(&settings).await);
         Ok::<_, ConfigError>((Arc::new(services), store))

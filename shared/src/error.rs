@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::domain::dpop;
 use crate::jwt::JwtError;
+use crate::observe::{Metric, Observer};
 use crate::store::StoreError;
 
 /// RFC 9449 §8.1: the header that carries the server's DPoP nonce.
@@ -267,14 +268,24 @@ impl OAuthError {
         match self {
             Self::TemporarilyUnavailable(cause) => {
                 tracing::error!(error = %cause, "store unavailable");
+                unavailable("store");
             }
             Self::ServerError(fault) => {
                 tracing::error!(error = %fault, cause = %Causes(fault), "server error");
             }
-            Self::Busy => tracing::warn!("every password-check slot stayed busy"),
+            Self::Busy => {
+                tracing::warn!("every password-check slot stayed busy");
+                unavailable("busy");
+            }
             other => tracing::debug!(error = other.code(), "request refused"),
         }
     }
+}
+
+/// Counts a `503` by its cause (`store`, `busy`), as a metric line on
+/// standard output, where every metric line goes.
+fn unavailable(cause: &str) {
+    Observer::default().metric(&Metric::count("Unavailable").dimension("Cause", cause));
 }
 
 /// The chain of causes below an error, joined by `: ` (empty when there is none).

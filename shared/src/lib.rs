@@ -17,6 +17,9 @@ pub mod ids;
 pub mod jws;
 pub mod jwt;
 pub mod keys;
+#[cfg(feature = "test-support")]
+pub mod moto;
+pub mod observe;
 pub mod refresh_policy;
 pub mod refresh_token;
 pub mod secret;

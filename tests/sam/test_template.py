@@ -155,10 +155,12 @@ class TemplateTest(unittest.TestCase):
             self.assertEqual(len(on_table), 1, function)
             self.assertEqual(set(on_table[0]["Action"]), actions, function)
             others = [s for s in statements if s["Resource"] != TABLE_ARN]
+            bus = {"Effect": "Allow", "Action": ["events:PutEvents"],
+                   "Resource": {"Fn::GetAtt": ["SecurityEventBus", "Arn"]}}
             if function == "RevokeFunction":
-                self.assertEqual(others, [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN}])
+                self.assertEqual(others, [bus, {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN}])
             else:
-                self.assertEqual(others, [], function)
+                self.assertEqual(others, [bus], function)
             for statement in statements:
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertNotIn("*", str(statement["Action"]) + str(statement["Resource"]), function)
@@ -189,6 +191,28 @@ class TemplateTest(unittest.TestCase):
             self.assertTrue(replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
         for key in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "SSESpecification"):
             self.assertEqual(properties[key], single["Properties"][key], key)
+
+    def test_alarms_on_the_topic_and_a_dashboard_of_our_metrics(self):
+        alarms = self.of_type("AWS::CloudWatch::Alarm")
+        self.assertEqual(set(alarms), {"ReuseDetectedAlarm", "ServerErrorRateAlarm",
+                                       "DynamoThrottlingAlarm", "P99LatencyAlarm"})
+        for name, alarm in alarms.items():
+            actions = alarm["Properties"]["AlarmActions"]
+            self.assertEqual(actions["Fn::If"][0], "HasAlarmTopic", name)
+            self.assertEqual(actions["Fn::If"][1], [{"Ref": "AlarmTopicArn"}], name)
+        reuse = alarms["ReuseDetectedAlarm"]["Properties"]
+        # The metric the functions emit as EMF lines (shared::observe).
+        self.assertEqual((reuse["Namespace"], reuse["MetricName"]), ("OfflineAccess", "SecurityEvents"))
+        self.assertEqual(reuse["Dimensions"], [{"Name": "Code", "Value": "reuse_detected"}])
+        self.assertEqual(alarms["P99LatencyAlarm"]["Properties"]["ExtendedStatistic"], "p99")
+        body = self.source["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+        for shown in ("Refreshes", "SignIns", "Revocations", "Unavailable", "StoreLatency", "reuse_detected"):
+            self.assertIn(shown, body)
+        bus = self.source["Resources"]["SecurityEventBus"]
+        self.assertEqual(bus["Type"], "AWS::Events::EventBus")
+        for name, function in self.of_type("AWS::Lambda::Function").items():
+            env = function["Properties"]["Environment"]["Variables"]
+            self.assertEqual(env["EVENT_BUS_NAME"], {"Ref": "SecurityEventBus"}, name)
 
     def test_signing_keys_are_no_echo(self):
         parameters = self.output["Parameters"]

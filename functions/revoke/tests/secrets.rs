@@ -11,103 +11,24 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use shared::app::Services;
 use shared::config::Config;
 use shared::keys::{Algorithm, SigningKey};
+use shared::moto::Moto;
 
 const REFRESH_KEYS: &str = "k7:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 
-/// moto's server, stopped when dropped.
-struct Moto {
-    url: String,
-    child: Child,
-    bin: PathBuf,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-/// Where moto_server is: on PATH, or in the tools venv.
-fn moto_bin() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin");
-    std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain([venv])
-        .find(|dir| dir.join("moto_server").exists())
-        .unwrap_or_else(|| {
-            panic!(
-                "these tests need moto's server: run scripts/python-tools and put its bin/ on PATH"
-            )
-        })
-}
-
-fn start_moto() -> Moto {
-    let bin = moto_bin();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin.join("moto_server"))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto {
-        url: format!("http://127.0.0.1:{port}"),
-        child,
-        bin,
-    }
-}
-
-impl Moto {
-    /// Creates the secrets with boto3; their ARNs, in order.
-    fn create(&self, secrets: &[(&str, &str)]) -> Vec<String> {
-        let script = r#"
+/// Creates the secrets with boto3; their ARNs, in order.
+fn create(moto: &Moto, secrets: &[(&str, &str)]) -> Vec<String> {
+    let script = r#"
 import json, sys, boto3
 client = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name="us-east-1",
                       aws_access_key_id="local", aws_secret_access_key="local")
 pairs = json.loads(sys.stdin.read())
 print(json.dumps([client.create_secret(Name=n, SecretString=v)["ARN"] for n, v in pairs]))
 "#;
-        let mut child = Command::new(self.bin.join("python"))
-            .args(["-c", script, &self.url])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pairs: Vec<[&str; 2]> = secrets.iter().map(|(n, v)| [*n, *v]).collect();
-        std::io::Write::write_all(
-            child.stdin.as_mut().unwrap(),
-            serde_json_text(&pairs).as_bytes(),
-        )
-        .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "boto3 could not create the secrets"
-        );
-        parse_list(&String::from_utf8(output.stdout).unwrap())
-    }
+    let pairs: Vec<[&str; 2]> = secrets.iter().map(|(n, v)| [*n, *v]).collect();
+    parse_list(&moto.boto3(script, &serde_json_text(&pairs)))
 }
 
 /// A JSON array of string pairs (no serde in this crate's tests).
@@ -139,13 +60,16 @@ fn pem(algorithm: Algorithm) -> String {
 
 #[tokio::test]
 async fn the_keys_come_from_their_secrets_and_the_service_starts_with_them() {
-    let moto = start_moto();
+    let moto = Moto::start();
     let (es256, rsa) = (pem(Algorithm::ES256), pem(Algorithm::RS256));
-    let arns = moto.create(&[
-        ("signing", &es256),
-        ("rs256", &rsa),
-        ("refresh", REFRESH_KEYS),
-    ]);
+    let arns = create(
+        &moto,
+        &[
+            ("signing", &es256),
+            ("rs256", &rsa),
+            ("refresh", REFRESH_KEYS),
+        ],
+    );
     let vars = [
         ("SIGNING_KEY_SECRET_ARN", arns[0].clone()),
         ("RS256_SIGNING_KEY_SECRET_ARN", arns[1].clone()),
@@ -190,16 +114,19 @@ fn cold_start(vars: &[(&str, &str)]) -> (bool, Vec<String>) {
 
 #[test]
 fn a_missing_secret_a_wrong_arn_or_a_malformed_key_stops_the_cold_start_in_one_line() {
-    let moto = start_moto();
+    let moto = Moto::start();
     let rsa = pem(Algorithm::RS256);
-    let arns = moto.create(&[
-        (
-            "bad-pem",
-            "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
-        ),
-        ("rsa", &rsa),
-        ("refresh", REFRESH_KEYS),
-    ]);
+    let arns = create(
+        &moto,
+        &[
+            (
+                "bad-pem",
+                "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+            ),
+            ("rsa", &rsa),
+            ("refresh", REFRESH_KEYS),
+        ],
+    );
     let missing = arns[0].replace("bad-pem", "no-such-secret");
     let base = |signing: &str| {
         vec![
@@ -241,7 +168,7 @@ fn a_missing_secret_a_wrong_arn_or_a_malformed_key_stops_the_cold_start_in_one_l
     // With a good key, the cold start gets past the configuration (and then
     // stops only for want of the Lambda runtime API).
     let es256 = pem(Algorithm::ES256);
-    let good = moto.create(&[("signing", &es256)]);
+    let good = create(&moto, &[("signing", &es256)]);
     let vars = base(&good[0]);
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (started, lines) = cold_start(&vars);

@@ -6,6 +6,7 @@
 
 use crate::domain::password::verify_bounded;
 use crate::error::OAuthError;
+use crate::observe::{EventCode, Observer, SecurityEvent};
 use crate::secret::Password;
 use crate::store::{FailureCount, FailureKey, SignInFailures, UserRecord, Users};
 
@@ -59,8 +60,7 @@ pub enum Attempt {
 
 /// One sign-in attempt of `login` from `address`.
 pub async fn attempt(
-    users: &dyn Users,
-    failures: &dyn SignInFailures,
+    (users, failures, observer): (&dyn Users, &dyn SignInFailures, &Observer),
     limits: &SignInLimits,
     (login, address): (&str, &str),
     password: Password,
@@ -102,7 +102,7 @@ pub async fn attempt(
                 account: &account,
                 address,
             };
-            count(failures, limits, &keys, user.as_ref(), now).await?;
+            count((failures, observer), limits, &keys, user.as_ref(), now).await?;
             Ok(Attempt::Failed)
         }
     }
@@ -117,7 +117,7 @@ struct Counted<'a> {
 /// Counts one failure on both counters; the failure that reaches a limit
 /// is logged as a `security` event.
 async fn count(
-    failures: &dyn SignInFailures,
+    (failures, observer): (&dyn SignInFailures, &Observer),
     limits: &SignInLimits,
     keys: &Counted<'_>,
     user: Option<&UserRecord>,
@@ -133,15 +133,16 @@ async fn count(
         ("account", by_account, limits.per_account),
     ] {
         if reached(counted, limit) {
-            tracing::warn!(
-                target: "security",
-                event = "sign_in_blocked",
-                scope,
-                account,
-                address = keys.address,
-                until = counted.window_ends,
-                "too many failed sign-ins; further attempts are refused until the window ends"
-            );
+            let detail = match scope {
+                "address" => "too many failed sign-ins for this account from this address; blocked until the window ends",
+                _ => "too many failed sign-ins for this account; blocked from every address until the window ends",
+            };
+            let event = SecurityEvent {
+                user_id: Some(account),
+                address: Some(keys.address),
+                ..SecurityEvent::new(EventCode::SignInBlocked, detail)
+            };
+            observer.security(event).await;
         }
     }
     Ok(())

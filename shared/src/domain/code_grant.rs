@@ -11,6 +11,7 @@ use crate::domain::token::{mint_user_tokens, token_response, Subject, TokenRespo
 use crate::domain::{now, pkce, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
+use crate::observe::{EventCode, Observer, SecurityEvent};
 use crate::refresh_token::TokenHash;
 use crate::secret::{AuthorizationCodeValue, CodeVerifier};
 use crate::store::{CodeBinding, CodeGrant, CodeRecord, Codes, SessionRef};
@@ -114,7 +115,7 @@ pub async fn exchange(
         request_id: random_hex(16)?,
     };
     let Some(record) = stores.codes.consume_code(&hash, &binding, now()).await? else {
-        replayed(stores, &hash).await?;
+        replayed(stores, &hash, &authority.observer).await?;
         return Err(invalid());
     };
     let grant = record.grant;
@@ -165,7 +166,11 @@ pub async fn exchange(
 }
 
 /// §4.1.2: a code used twice revokes the session its first use started.
-async fn replayed(stores: &TokenStores<'_>, hash: &TokenHash) -> Result<(), OAuthError> {
+async fn replayed(
+    stores: &TokenStores<'_>,
+    hash: &TokenHash,
+    observer: &Observer,
+) -> Result<(), OAuthError> {
     let Some(record) = stores.codes.find_code(hash).await? else {
         return Ok(());
     };
@@ -179,14 +184,16 @@ async fn replayed(stores: &TokenStores<'_>, hash: &TokenHash) -> Result<(), OAut
         device,
         credential_id: &grant.credential_id,
     };
-    let ended = stores.sessions.end_session(session).await?;
-    tracing::warn!(
-        target: "security",
-        event = "authorization_code_reuse",
-        credential_id = %grant.credential_id,
-        client_id = %grant.client_id,
-        session_revoked = ended,
-        "an authorization code was used twice; its session is revoked"
-    );
+    stores.sessions.end_session(session).await?;
+    let event = SecurityEvent {
+        user_id: Some(grant.user_id.as_str()),
+        client_id: Some(grant.client_id.as_str()),
+        credential_id: Some(grant.credential_id.as_str()),
+        ..SecurityEvent::new(
+            EventCode::CodeReuse,
+            "an authorization code was used twice; its session is revoked",
+        )
+    };
+    observer.security(event).await;
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::domain::Authority;
 use crate::error::OAuthError;
 use crate::ids::{CredentialId, UserId};
 use crate::jwt::AccessTokenClaims;
+use crate::observe::{EventCode, Metric, Observer, SecurityEvent, Unit};
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
 use crate::store::{Credentials, Sessions};
@@ -82,7 +83,7 @@ pub async fn revoke(
     if !revoked {
         return Err(not_found());
     }
-    tracing::info!(client_id = %caller.client_id, "refresh token revoked");
+    revoked_event(&authority.observer, caller, user_id, None, 1).await;
     Ok(())
 }
 
@@ -137,7 +138,7 @@ pub async fn list_device_credentials(
 /// `DELETE /api/device-credentials/{id}`. A caller who may not revoke the
 /// credential gets the same 404 as for one that does not exist.
 pub async fn revoke_device_credential(
-    store: &dyn Credentials,
+    (store, observer): (&dyn Credentials, &Observer),
     caller: &AccessTokenClaims,
     id: &str,
 ) -> Result<(), OAuthError> {
@@ -148,18 +149,46 @@ pub async fn revoke_device_credential(
     if !store.revoke_credential(&record.user_id, &id).await? {
         return Err(not_found());
     }
-    tracing::info!(credential_id = %id, client_id = %caller.client_id, "device credential revoked");
+    let user_id = record.user_id.as_str();
+    revoked_event(observer, caller, user_id, Some(id.as_str()), 1).await;
     Ok(())
 }
 
 /// `DELETE /api/users/{user_id}/refresh_tokens`: sign out everywhere.
 pub async fn revoke_all(
-    store: &dyn Credentials,
+    (store, observer): (&dyn Credentials, &Observer),
     caller: &AccessTokenClaims,
     user_id: &str,
 ) -> Result<usize, OAuthError> {
     authorize(caller, user_id, DELETE_SCOPE)?;
     let revoked = store.revoke_all(&parse_user(user_id)?).await?;
-    tracing::info!(revoked, client_id = %caller.client_id, "all of a user's refresh tokens revoked");
+    revoked_event(observer, caller, user_id, None, revoked).await;
     Ok(revoked)
+}
+
+/// Counts revocations through the API and logs who made them: the user
+/// themself, or a client with the admin scope (`session_revoked_by_admin`,
+/// naming that client).
+async fn revoked_event(
+    observer: &Observer,
+    caller: &AccessTokenClaims,
+    user_id: &str,
+    credential_id: Option<&str>,
+    count: usize,
+) {
+    let own = caller.sub == user_id;
+    let (code, by) = match own {
+        true => (EventCode::RevokedByUser, "user"),
+        false => (EventCode::RevokedByAdmin, "admin"),
+    };
+    let metric = Metric::count("Revocations").dimension("By", by);
+    observer.metric(&metric.value("Sessions", count as f64, Unit::Count));
+    let event = SecurityEvent {
+        user_id: Some(user_id),
+        client_id: Some(caller.client_id.as_str()),
+        credential_id,
+        admin: (!own).then_some(caller.client_id.as_str()),
+        ..SecurityEvent::new(code, "sessions revoked through the management API")
+    };
+    observer.security(event).await;
 }

@@ -34,6 +34,7 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use crate::clients::ClientRegistry;
 use crate::error::{Fault, OAuthError};
 use crate::jwt::TokenSigner;
+use crate::observe::Observer;
 use crate::refresh_token::RefreshKeys;
 
 /// The authorization server's own parts, built once at cold start: the
@@ -49,6 +50,8 @@ pub struct Authority {
     /// Whether DPoP proofs at the token endpoint must carry the server's
     /// nonce (RFC 9449 §8).
     pub dpop_nonce_required: bool,
+    /// Security events and metrics.
+    pub observer: Observer,
 }
 
 impl Authority {

@@ -7,6 +7,7 @@ use crate::domain::requester::Requester;
 use crate::domain::{now, random_hex, Authority};
 use crate::error::{Fault, OAuthError};
 use crate::ids::Scope;
+use crate::observe::{EventCode, Metric, SecurityEvent, Unit};
 use crate::refresh_token::{self, RefreshToken};
 use crate::secret::RefreshTokenValue;
 use crate::store::rotation::ProofUse;
@@ -106,14 +107,24 @@ pub async fn redeem(
             })
             .transpose()?,
     };
-    match tokens.refresh(&attempt).await? {
+    let started = std::time::Instant::now();
+    let written = tokens.refresh(&attempt).await?;
+    let latency = started.elapsed().as_secs_f64() * 1000.0;
+    match written {
         Some(record) => {
-            tracing::info!(
-                credential_id = %record.credential_id,
-                client_id = %client.client_id,
-                rotated = successor.is_some(),
-                "refresh token used"
-            );
+            let outcome = match &successor {
+                None => "ok",
+                Some(_) if record.rotated_at == Some(attempt.now) => "rotated",
+                Some(_) => "retry_in_leeway",
+            };
+            let event = SecurityEvent {
+                user_id: Some(record.user_id.as_str()),
+                client_id: Some(client.client_id.as_str()),
+                credential_id: Some(record.credential_id.as_str()),
+                address: requester.seen.ip.as_deref(),
+                ..SecurityEvent::new(EventCode::RefreshOk, "a refresh token was redeemed")
+            };
+            report(authority, (outcome, latency), event).await;
             Ok(Redeemed {
                 record,
                 successor: successor
@@ -122,47 +133,74 @@ pub async fn redeem(
                     .map_err(|_| Fault::Invariant("a refresh token could not be sealed"))?,
             })
         }
-        None => Err(refused(authority, tokens, &attempt).await?),
+        None => {
+            let (error, outcome) = refused(authority, tokens, &attempt).await?;
+            let event = SecurityEvent {
+                client_id: Some(client.client_id.as_str()),
+                address: requester.seen.ip.as_deref(),
+                ..SecurityEvent::new(EventCode::RefreshFailed, "a refresh was refused")
+            };
+            report(authority, (outcome, latency), event).await;
+            Err(error)
+        }
     }
 }
 
-/// After a refused write: reads the session once and decides what to answer.
+/// Counts a refresh by outcome (`ok`, `rotated`, `retry_in_leeway`,
+/// `expired`, `reuse_detected`, `refused`) with the write's latency, and
+/// logs its security event.
+async fn report(authority: &Authority, (outcome, latency): (&str, f64), event: SecurityEvent<'_>) {
+    let observer = &authority.observer;
+    observer.metric(
+        &Metric::count("Refreshes")
+            .value("StoreLatency", latency, Unit::Milliseconds)
+            .dimension("Outcome", outcome),
+    );
+    observer.security(event).await;
+}
+
+/// After a refused write: reads the session once and decides what to
+/// answer, and the outcome to count.
 async fn refused(
     authority: &Authority,
     tokens: &dyn Sessions,
     attempt: &RefreshAttempt<'_>,
-) -> Result<OAuthError, OAuthError> {
+) -> Result<(OAuthError, &'static str), OAuthError> {
     // The token opens the session (as its current token, or as a retry inside
     // the leeway): the write was refused for its lifetimes or the scope.
     let not_reuse = |record: &RefreshTokenRecord| {
         if is_alive(record, attempt) && !scope_allowed(record, attempt) {
-            return exceeds();
+            return (exceeds(), "refused");
         }
         if is_alive(record, attempt) && record.dpop_jkt.is_some() {
             // RFC 9449 §5: a bound token needs a fresh proof by its key.
-            return OAuthError::InvalidDpopProof(
+            let error = OAuthError::InvalidDpopProof(
                 "The refresh token is bound to a key: send a new DPoP proof made with it.".into(),
             );
+            return (error, "refused");
         }
         tracing::info!(credential_id = %record.credential_id, "refresh token session expired");
-        OAuthError::InvalidGrant("The refresh token has expired.".into())
+        let error = OAuthError::InvalidGrant("The refresh token has expired.".into());
+        (error, "expired")
     };
     match session_of(authority, tokens, attempt.token).await? {
-        None => Ok(invalid()),
+        None => Ok((invalid(), "refused")),
         Some((record, Standing::Current)) => Ok(not_reuse(&record)),
         Some((record, Standing::Ancestor)) if is_retry(&record, attempt) => Ok(not_reuse(&record)),
         Some((record, Standing::Ancestor)) => {
-            let ended = tokens.end_session(record.session()).await?;
-            tracing::warn!(
-                target: "security",
-                event = "refresh_token_reuse",
-                credential_id = %record.credential_id,
-                client_id = %record.client_id,
-                user_id = %record.user_id,
-                session_revoked = ended,
-                "a rotated-out refresh token was presented after the leeway; the session is revoked"
-            );
-            Ok(invalid())
+            tokens.end_session(record.session()).await?;
+            let event = SecurityEvent {
+                user_id: Some(record.user_id.as_str()),
+                client_id: Some(record.client_id.as_str()),
+                credential_id: Some(record.credential_id.as_str()),
+                address: attempt.seen.ip.as_deref(),
+                ..SecurityEvent::new(
+                    EventCode::ReuseDetected,
+                    "a rotated-out refresh token was presented after the leeway; the session is revoked",
+                )
+            };
+            authority.observer.security(event).await;
+            Ok((invalid(), "reuse_detected"))
         }
     }
 }

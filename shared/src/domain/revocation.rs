@@ -7,6 +7,7 @@ use crate::domain::refresh::{session_of, Standing};
 use crate::domain::{now, Authority};
 use crate::error::OAuthError;
 use crate::jwt::AccessTokenClaims;
+use crate::observe::{EventCode, Metric, SecurityEvent};
 use crate::refresh_token;
 use crate::secret::{PresentedToken, RefreshTokenValue};
 use crate::store::{RefreshTokenRecord, RevokedAccessTokens, Sessions};
@@ -73,8 +74,19 @@ pub async fn revoke(
     }
     let sessions = stores.sessions;
     if let Some((record, _)) = session_of(authority, sessions, &token).await? {
-        let ended = sessions.end_session(record.session()).await?;
-        tracing::info!(credential_id = %record.credential_id, client_id = %client.client_id, ended, "refresh token revoked (RFC 7009)");
+        sessions.end_session(record.session()).await?;
+        let observer = &authority.observer;
+        observer.metric(&Metric::count("Revocations").dimension("By", "client"));
+        let event = SecurityEvent {
+            user_id: Some(record.user_id.as_str()),
+            client_id: Some(client.client_id.as_str()),
+            credential_id: Some(record.credential_id.as_str()),
+            ..SecurityEvent::new(
+                EventCode::RevokedByUser,
+                "the app revoked its refresh token's session (RFC 7009)",
+            )
+        };
+        observer.security(event).await;
     }
     Ok(())
 }

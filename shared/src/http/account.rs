@@ -15,6 +15,7 @@ use crate::http::pages::{
 };
 use crate::http::respond::redirect;
 use crate::http::state::RevokeState;
+use crate::observe::{EventCode, Metric, SecurityEvent};
 
 /// `GET /account`.
 pub(super) async fn show(
@@ -114,8 +115,15 @@ async fn act(
     match action {
         Action::One => {
             let id = params.get("credential_id")?.unwrap_or_default();
-            account::revoke(credentials, &user.user_id, &credential_id(id)?).await?;
-            tracing::info!(target: "security", event = "session_revoked_by_user", user_id = %user.user_id, "a user signed out one of their devices");
+            let id = credential_id(id)?;
+            account::revoke(credentials, &user.user_id, &id).await?;
+            revoked_event(
+                state,
+                &user,
+                Some(id.as_str()),
+                "a user signed out one of their devices on the account page",
+            )
+            .await;
         }
         Action::Others => {
             let clients = &state.services.authority.clients;
@@ -127,9 +135,31 @@ async fn act(
                 .find(|r| r.this_device)
                 .map(|r| r.view.id.clone());
             let keep = keep.map(|id| credential_id(&id)).transpose()?;
-            let revoked = account::revoke_others(credentials, &user.user_id, keep.as_ref()).await?;
-            tracing::info!(target: "security", event = "session_revoked_by_user", user_id = %user.user_id, revoked, "a user signed out everywhere else");
+            account::revoke_others(credentials, &user.user_id, keep.as_ref()).await?;
+            revoked_event(
+                state,
+                &user,
+                None,
+                "a user signed out everywhere else on the account page",
+            )
+            .await;
         }
     }
     Ok(redirect(&format!("{issuer}account"), StatusCode::SEE_OTHER))
+}
+
+async fn revoked_event(
+    state: &RevokeState,
+    user: &PageUser,
+    credential_id: Option<&str>,
+    detail: &'static str,
+) {
+    let observer = &state.services.authority.observer;
+    observer.metric(&Metric::count("Revocations").dimension("By", "user"));
+    let event = SecurityEvent {
+        user_id: Some(user.user_id.as_str()),
+        credential_id,
+        ..SecurityEvent::new(EventCode::RevokedByUser, detail)
+    };
+    observer.security(event).await;
 }

@@ -19,6 +19,7 @@ use crate::http::params::Params;
 use crate::http::respond::redirect;
 use crate::http::state::RevokeState;
 use crate::ids::UserId;
+use crate::observe::{EventCode, Metric, SecurityEvent};
 
 /// `GET /admin[?email=…]`.
 pub(super) async fn show(
@@ -131,14 +132,30 @@ async fn act(
     let target = params.get("user_id")?.ok_or_else(unknown)?;
     let target = UserId::parse(target.to_owned()).map_err(|_| unknown())?;
     let credentials = state.credentials.as_ref();
+    let observer = &state.services.authority.observer;
+    let event = SecurityEvent {
+        user_id: Some(target.as_str()),
+        admin: Some(admin.user_id.as_str()),
+        ..SecurityEvent::new(EventCode::AdminAction, "")
+    };
     if all {
-        let revoked = credentials.revoke_all(&target).await?;
-        tracing::info!(target: "security", event = "admin_revoked_all", admin = %admin.user_id, user_id = %target, revoked, "an admin signed out all of a user's devices");
+        credentials.revoke_all(&target).await?;
+        let detail = "an admin signed out all of a user's devices in the admin console";
+        observer.security(SecurityEvent { detail, ..event }).await;
     } else {
         let id = credential_id(params.get("credential_id")?.unwrap_or_default())?;
         account::revoke(credentials, &target, &id).await?;
-        tracing::info!(target: "security", event = "admin_revoked_session", admin = %admin.user_id, user_id = %target, credential_id = %id, "an admin signed out one of a user's devices");
+        let detail = "an admin signed out one of a user's devices in the admin console";
+        let credential_id = Some(id.as_str());
+        observer
+            .security(SecurityEvent {
+                detail,
+                credential_id,
+                ..event
+            })
+            .await;
     }
+    observer.metric(&Metric::count("Revocations").dimension("By", "admin"));
     let email = params.get("email")?.unwrap_or_default();
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("email", email)

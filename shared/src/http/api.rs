@@ -105,7 +105,8 @@ async fn revoke_all(
     Caller(caller): Caller,
     UserPath(user_id): UserPath,
 ) -> Result<(Extension<CallerClient>, StatusCode), OAuthError> {
-    credentials::revoke_all(state.credentials.as_ref(), &caller, &user_id)
+    let observer = &state.services.authority.observer;
+    credentials::revoke_all((state.credentials.as_ref(), observer), &caller, &user_id)
         .await
         .map_err(challenge_for(&caller))?;
     Ok((for_caller(&caller), StatusCode::NO_CONTENT))
@@ -145,7 +146,8 @@ async fn revoke_device_credential(
     Caller(caller): Caller,
     CredentialPath(id): CredentialPath,
 ) -> Result<(Extension<CallerClient>, StatusCode), OAuthError> {
-    credentials::revoke_device_credential(state.credentials.as_ref(), &caller, &id)
+    let observer = &state.services.authority.observer;
+    credentials::revoke_device_credential((state.credentials.as_ref(), observer), &caller, &id)
         .await
         .map_err(challenge_for(&caller))?;
     Ok((for_caller(&caller), StatusCode::NO_CONTENT))

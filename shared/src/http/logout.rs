@@ -15,6 +15,7 @@ use crate::http::html::{document, error_page, page};
 use crate::http::params::Params;
 use crate::http::respond::redirect;
 use crate::http::state::AuthorizeState;
+use crate::observe::{EventCode, SecurityEvent};
 use crate::secret::Jwt;
 
 /// `GET /oidc/logout`: the parameters in the query.
@@ -84,6 +85,10 @@ async fn logout(
     };
     let secure = state.services.secure_cookies;
     cookies::set(&mut response, cookies::SESSION_COOKIE, "", 0, secure);
-    tracing::info!(target: "security", event = "signed_out", "a browser's sign-in ended (RP-initiated logout)");
+    let event = SecurityEvent::new(
+        EventCode::RevokedByLogout,
+        "a browser's sign-in ended (RP-initiated logout)",
+    );
+    state.services.authority.observer.security(event).await;
     response
 }

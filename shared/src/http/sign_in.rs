@@ -20,6 +20,7 @@ use crate::http::login::{check_form_token, render_login, Retry};
 use crate::http::peer::SourceAddress;
 use crate::http::respond::respond;
 use crate::http::state::AuthorizeState;
+use crate::observe::{EventCode, Metric, Observer, SecurityEvent};
 use crate::secret::Password;
 use crate::store::{Seen, UserRecord};
 
@@ -62,9 +63,9 @@ pub(super) async fn submit_login(
             StatusCode::BAD_REQUEST,
         ));
     };
+    let observer = &state.services.authority.observer;
     let attempt = brute_force::attempt(
-        state.users.as_ref(),
-        state.failures.as_ref(),
+        (state.users.as_ref(), state.failures.as_ref(), observer),
         &state.services.sign_in_limits,
         (username, &address),
         Password::new(password),
@@ -72,6 +73,7 @@ pub(super) async fn submit_login(
     )
     .await
     .map_err(|err| error_page(&err))?;
+    sign_in_event(observer, &attempt, &address).await;
     match attempt {
         Attempt::SignedIn(user) => signed_in(&state, &callback, request, &user, (&headers, &seen))
             .await
@@ -88,6 +90,25 @@ pub(super) async fn submit_login(
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             Err(page)
         }
+    }
+}
+
+/// Counts a sign-in by outcome (`ok`, `failed`, `blocked`) and logs its
+/// security event (a block's own event is logged once, when it starts).
+async fn sign_in_event(observer: &Observer, attempt: &Attempt, address: &str) {
+    let (outcome, code, user_id) = match attempt {
+        Attempt::SignedIn(user) => ("ok", Some(EventCode::SignInOk), Some(user.user_id.as_str())),
+        Attempt::Failed => ("failed", Some(EventCode::SignInFailed), None),
+        Attempt::Blocked { .. } => ("blocked", None, None),
+    };
+    observer.metric(&Metric::count("SignIns").dimension("Outcome", outcome));
+    if let Some(code) = code {
+        let event = SecurityEvent {
+            user_id,
+            address: Some(address),
+            ..SecurityEvent::new(code, "a password sign-in")
+        };
+        observer.security(event).await;
     }
 }
 

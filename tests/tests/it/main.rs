@@ -12,6 +12,7 @@ mod contract;
 mod docs;
 mod dynalite;
 mod e2e;
+mod events_bus;
 mod faults;
 mod handlers;
 mod helpers;

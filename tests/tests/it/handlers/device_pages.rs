@@ -19,7 +19,7 @@ fn cookie(reply: &Reply, name: &str) -> String {
 
 /// Signs `login` in from a fresh browser with the web client's code flow and
 /// no device name, so the device is this browser; the browser's cookies.
-async fn browser_signed_in(harness: &Harness, login: &str) -> String {
+pub async fn browser_signed_in(harness: &Harness, login: &str) -> String {
     let challenge = pkce();
     let query = form(&[
         ("response_type", "code"),
@@ -55,7 +55,7 @@ async fn browser_signed_in(harness: &Harness, login: &str) -> String {
     )
 }
 
-async fn get(harness: &Harness, path: &str, query: &str, cookies: Option<&str>) -> Reply {
+pub async fn page_get(harness: &Harness, path: &str, query: &str, cookies: Option<&str>) -> Reply {
     let mut call = Call::get(path, query);
     if let Some(cookies) = cookies {
         call = call.header("cookie", cookies);
@@ -63,14 +63,19 @@ async fn get(harness: &Harness, path: &str, query: &str, cookies: Option<&str>) 
     send(&harness.revoke(), Gateway::HttpApi, &call).await
 }
 
-async fn post(harness: &Harness, path: &str, fields: &[(&str, &str)], cookies: &str) -> Reply {
+pub async fn page_post(
+    harness: &Harness,
+    path: &str,
+    fields: &[(&str, &str)],
+    cookies: &str,
+) -> Reply {
     let call = Call::post(path, "application/x-www-form-urlencoded", &form(fields))
         .header("cookie", cookies);
     send(&harness.revoke(), Gateway::HttpApi, &call).await
 }
 
 /// A hidden field's value in a page (the first one with this name).
-fn hidden(page: &str, name: &str) -> String {
+pub fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.find(&marker).expect(name) + marker.len();
     page[start..].split('"').next().unwrap().to_owned()
@@ -91,7 +96,7 @@ async fn device_names(harness: &Harness, user: &str) -> Vec<String> {
 async fn not_signed_in_each_page_goes_to_the_login_page_and_comes_back() {
     let harness = Harness::new().await;
     for page in ["account", "admin"] {
-        let reply = get(&harness, &format!("/{page}"), "", None).await;
+        let reply = page_get(&harness, &format!("/{page}"), "", None).await;
         assert_eq!(reply.status, 302, "{}", reply.body);
         let location = reply.header("location").unwrap().to_owned();
         let (target, query) = location.split_once('?').unwrap();
@@ -103,7 +108,7 @@ async fn not_signed_in_each_page_goes_to_the_login_page_and_comes_back() {
         let (target, _) = back.redirect_query();
         assert_eq!(target, format!("{ISSUER}{page}"), "back where it started");
         let session = cookie(&back, "oa_session");
-        let landed = get(
+        let landed = page_get(
             &harness,
             &format!("/{page}"),
             "code=x&state=y",
@@ -125,7 +130,7 @@ async fn a_user_sees_their_devices_and_signs_one_out_or_all_but_this_one() {
     harness.tokens_for("ana@example.com", "laptop").await;
     harness.tokens_for("bob@example.com", "tablet").await;
     let cookies = browser_signed_in(&harness, "ana@example.com").await;
-    let page = get(&harness, "/account", "", Some(&cookies)).await;
+    let page = page_get(&harness, "/account", "", Some(&cookies)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csp = page.header("content-security-policy").unwrap();
     assert!(
@@ -166,14 +171,14 @@ async fn a_user_sees_their_devices_and_signs_one_out_or_all_but_this_one() {
         ("csrf_token", csrf.as_str()),
         ("credential_id", phone_id.as_str()),
     ];
-    let reply = post(&harness, "/account/revoke", &fields, &cookies).await;
+    let reply = page_post(&harness, "/account/revoke", &fields, &cookies).await;
     assert_eq!(reply.status, 303, "{}", reply.body);
     assert!(!device_names(&harness, "usr_ana")
         .await
         .contains(&"phone".to_owned()));
 
     // Everywhere else: the laptop goes, this browser stays.
-    let reply = post(
+    let reply = page_post(
         &harness,
         "/account/sign-out-others",
         &[("csrf_token", csrf.as_str())],
@@ -192,11 +197,11 @@ async fn a_cross_site_post_changes_nothing_even_with_the_cookie() {
     let harness = Harness::new().await;
     harness.tokens_for("ana@example.com", "phone").await;
     let cookies = browser_signed_in(&harness, "ana@example.com").await;
-    let page = get(&harness, "/account", "", Some(&cookies)).await;
+    let page = page_get(&harness, "/account", "", Some(&cookies)).await;
     let csrf = hidden(&page.body, "csrf_token");
     let bob = browser_signed_in(&harness, "bob@example.com").await;
     let bobs_csrf = hidden(
-        &get(&harness, "/account", "", Some(&bob)).await.body,
+        &page_get(&harness, "/account", "", Some(&bob)).await.body,
         "csrf_token",
     );
     let before = harness.store.snapshot().unwrap();
@@ -242,11 +247,11 @@ async fn the_admin_console_is_for_admins_who_find_a_user_and_sign_their_devices_
     harness.tokens_for("ana@example.com", "phone").await;
     harness.tokens_for("ana@example.com", "laptop").await;
     let ana = browser_signed_in(&harness, "ana@example.com").await;
-    let refused = get(&harness, "/admin", "", Some(&ana)).await;
+    let refused = page_get(&harness, "/admin", "", Some(&ana)).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 
     let root = browser_signed_in(&harness, "root@example.com").await;
-    let console = get(&harness, "/admin", "email=ana%40example.com", Some(&root)).await;
+    let console = page_get(&harness, "/admin", "email=ana%40example.com", Some(&root)).await;
     assert_eq!(console.status, 200, "{}", console.body);
     for shown in ["Admin console", "phone", "laptop", "Signed in"] {
         assert!(console.body.contains(shown), "{shown}");
@@ -261,11 +266,13 @@ async fn the_admin_console_is_for_admins_who_find_a_user_and_sign_their_devices_
     ];
     // Ana can't use the admin's form, even with its token.
     assert_eq!(
-        post(&harness, "/admin/revoke", &fields, &ana).await.status,
+        page_post(&harness, "/admin/revoke", &fields, &ana)
+            .await
+            .status,
         403
     );
     let before = device_names(&harness, "usr_ana").await.len();
-    let reply = post(&harness, "/admin/revoke", &fields, &root).await;
+    let reply = page_post(&harness, "/admin/revoke", &fields, &root).await;
     assert_eq!(reply.status, 303, "{}", reply.body);
     assert_eq!(
         reply.header("location"),
@@ -278,13 +285,13 @@ async fn the_admin_console_is_for_admins_who_find_a_user_and_sign_their_devices_
         ("email", "ana@example.com"),
     ];
     assert_eq!(
-        post(&harness, "/admin/revoke-all", &all, &root)
+        page_post(&harness, "/admin/revoke-all", &all, &root)
             .await
             .status,
         303
     );
     assert!(device_names(&harness, "usr_ana").await.is_empty());
-    let unknown = get(
+    let unknown = page_get(
         &harness,
         "/admin",
         "email=nobody%40example.com",

@@ -106,8 +106,13 @@ fn services(key_pem: &str, extra: &[(&'static str, &str)]) -> Arc<Services> {
         ("CLIENTS_JSON", clients_json()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    Arc::new(Services::from_config(&config).unwrap())
+    let lookup = |k: &str| vars.get(k).cloned();
+    let config = Config::from_lookup(lookup).unwrap();
+    Arc::new(
+        Services::from_config(&config)
+            .unwrap()
+            .with_event_bus(&lookup),
+    )
 }
 
 impl Harness {

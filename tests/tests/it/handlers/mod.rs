@@ -6,7 +6,7 @@ mod brute_force;
 pub mod code_grant;
 mod delegation;
 pub mod device_details;
-mod device_pages;
+pub mod device_pages;
 pub mod dpop;
 mod dpop_nonce;
 pub mod events;

@@ -265,7 +265,7 @@ async fn reuse_is_logged_as_a_security_event_naming_the_credential_never_the_tok
     let log = captured.text();
     let event = log
         .lines()
-        .find(|line| line.contains("refresh_token_reuse"))
+        .find(|line| line.contains("reuse_detected"))
         .expect("a security event");
     assert!(event.contains("\"target\":\"security\""), "{event}");
     assert!(event.contains("dcr_"), "it names the credential: {event}");
