@@ -10,12 +10,12 @@ use axum::Router;
 
 use crate::domain::discovery;
 use crate::http::authorization::begin;
-use crate::http::finish_api_router;
 use crate::http::html::error_page;
 use crate::http::logout::{logout_get, logout_post};
 use crate::http::params::Params;
 use crate::http::route_table::{Method, Route, RouteTable};
 use crate::http::sign_in::submit_login;
+use crate::http::{finish_api_router, lock};
 use crate::store::Seen;
 
 pub use crate::http::state::AuthorizeState;
@@ -43,6 +43,8 @@ fn table() -> RouteTable<AuthorizeState> {
             "/.well-known/oauth-authorization-server",
             discovery,
         )
+        .add(Method::Get, "/client/{file}", lock::client_script)
+        .add(Method::Get, "/user/ssodata", lock::sso_data)
 }
 
 /// What this function serves.

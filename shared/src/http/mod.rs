@@ -14,6 +14,7 @@ mod cors;
 pub mod delegation;
 pub mod extract;
 pub mod html;
+mod lock;
 mod login;
 mod logout;
 mod pages;

@@ -112,7 +112,7 @@ fn watched() -> Routes {
 #[test]
 fn the_spec_the_routers_and_the_template_name_the_same_routes() {
     let served = served();
-    assert_eq!(served.len(), 34, "{served:#?}");
+    assert_eq!(served.len(), 36, "{served:#?}");
     assert_eq!(deployed(), served, "template.yaml against the routers");
     assert_eq!(
         watched(),

@@ -12,6 +12,7 @@ mod dpop_nonce;
 pub mod events;
 pub mod harness;
 mod id_token_algorithms;
+mod lock;
 mod management;
 mod oauth_endpoints;
 mod refresh_grant;
