@@ -47,7 +47,10 @@ fn help_prints_the_usage_and_starts_nothing() {
         let (code, stdout, _) = run(&[flag], &[]);
         assert_eq!(code, 0, "{flag}");
         assert!(stdout.contains("usage: local-api"), "{flag}: {stdout}");
-        assert!(stdout.contains("add-user <email>"), "{flag}: {stdout}");
+        assert!(
+            stdout.contains("add-user [--admin] <email>"),
+            "{flag}: {stdout}"
+        );
     }
 }
 

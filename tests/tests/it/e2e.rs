@@ -256,6 +256,21 @@ async fn a_user_added_to_the_directory_can_sign_in() {
     .await
     .is_err());
 
+    // add-user --admin: the admin console's role, which the API can't grant.
+    let boss = add_user(
+        store,
+        "boss@example.com",
+        None,
+        Password::new("a long password"),
+        Role::Admin,
+    )
+    .await
+    .unwrap();
+    let boss = shared::ids::UserId::parse(boss).unwrap();
+    assert!(store.find_account(&boss).await.unwrap().unwrap().admin);
+    let plain = shared::ids::UserId::parse(id.clone()).unwrap();
+    assert!(!store.find_account(&plain).await.unwrap().unwrap().admin);
+
     let response = app
         .sign_in_as("desk", "new@example.com", "a long password")
         .await;

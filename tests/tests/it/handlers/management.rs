@@ -140,6 +140,15 @@ async fn users_are_created_with_a_strong_password_and_a_unique_email() {
 
     let cases = [
         (post(new.clone(), &admin), 409, "conflict"),
+        // The admin console's role can't be granted through the API.
+        (
+            post(
+                json!({"email": "eve@example.com", "password": "a long pass phrase", "admin": true}),
+                &admin,
+            ),
+            400,
+            "invalid_request",
+        ),
         (
             post(
                 json!({"email": "dan@example.com", "password": "short"}),
