@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
+use shared::store::Credentials;
+
 use crate::faults::proxy::FaultProxy;
 use crate::faults::{login_request, router_at, sign_in_request_for, table_with_users};
 use crate::handlers::harness::{form, Harness};
@@ -14,6 +16,7 @@ use crate::hostile::{send, Raw};
 struct Counted {
     router: axum::Router,
     proxy: FaultProxy,
+    store: std::sync::Arc<shared::store::dynamodb::DynamoStore>,
 }
 
 impl Counted {
@@ -21,8 +24,12 @@ impl Counted {
         let harness = Harness::new().await;
         let table = table_with_users(&harness).await;
         let proxy = FaultProxy::start(table.endpoint_url.as_deref().unwrap()).await;
-        let (router, _) = router_at(&harness, &proxy.url, &table.table_name).await;
-        Self { router, proxy }
+        let (router, store) = router_at(&harness, &proxy.url, &table.table_name).await;
+        Self {
+            router,
+            proxy,
+            store,
+        }
     }
 
     /// Sends `raw`; its status and body, and the DynamoDB calls it made.
@@ -97,8 +104,23 @@ async fn a_successful_refresh_is_one_dynamodb_call_with_rotation_on_and_off() {
         "a retry inside the leeway: {body}"
     );
     assert_eq!(next(&body), second);
-    let (status, body, calls) = counted.count(delegation("web", &second)).await;
+    let (status, body, calls) = counted
+        .count(delegation("web", &second).header("user-agent", "PhoneApp/2.0"))
+        .await;
     assert_eq!((status, &calls), (200, &one), "{body}");
+    // That one write also recorded where the refresh came from (the device details).
+    let user = shared::ids::UserId::parse("usr_ana".into()).unwrap();
+    let listed = counted
+        .store
+        .list_credentials(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    let phone = listed
+        .iter()
+        .find(|r| r.device.as_str() == "phone")
+        .unwrap();
+    assert_eq!(phone.last_seen.user_agent.as_deref(), Some("PhoneApp/2.0"));
 
     // Rotation off (the classic app).
     let (classic, _) = counted.sign_in("classic-app", "tablet").await;
