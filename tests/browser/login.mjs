@@ -4,7 +4,13 @@
 //   2. land on the callback with access_token, id_token and refresh_token;
 //   3. from an allowed origin, POST /delegation with fetch and a form body
 //      (as the classic browser SDK does) and get a new id token;
-//   4. from an origin no client registered, the browser blocks the same call.
+//   4. from an origin no client registered, the browser blocks the same call;
+//   5. the allowed origin lists the user's devices at /api with the user's
+//      own access token (CORS on /api);
+//   6. the admin console: to the login page and back, signed in as the seeded
+//      admin, finds the demo user and sees the device; the demo user gets 403;
+//   7. "Your devices": the device is listed and marked, and signing it out
+//      with the keyboard leaves none.
 // It also checks the page is usable on a phone (no sideways scroll), loads
 // nothing from elsewhere and breaks no CSP rule, and saves the screenshots
 // the README shows (docs/).
@@ -117,8 +123,54 @@ async function main() {
   await page.goto(stranger.url);
   const foreign = await delegate(page, allowed.body.refresh_token || fragment.refresh_token);
   assert.ok(foreign.blocked, `the browser let a foreign origin read the answer: ${JSON.stringify(foreign)}`);
+
+  step('the allowed origin lists the user\'s devices at /api with the user\'s token');
+  await page.goto(app.url);
+  const listed = await page.evaluate(async ({ api, token }) => {
+    const response = await fetch(`${api}/api/users/usr_demo/refresh_tokens`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: response.status, body: await response.json() };
+  }, { api, token: fragment.access_token });
+  assert.equal(listed.status, 200, JSON.stringify(listed));
+  assert.ok(listed.body.some((d) => d.device_name === 'Headless Chromium'), JSON.stringify(listed.body));
   app.server.close();
   stranger.server.close();
+
+  step('the admin console: to the login page and back, then the demo user\'s devices');
+  const adminContext = await browser.newContext({ viewport: { width: 390, height: 700 } });
+  const admin = await adminContext.newPage();
+  admin.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  await admin.goto(`${api}/admin`);
+  assert.match(admin.url(), /\/authorize\?/, 'not signed in: the login page');
+  await admin.getByLabel('Email').fill('admin@example.com');
+  await admin.getByLabel('Password').fill('admin-password');
+  await Promise.all([admin.waitForURL(`${api}/admin`), admin.getByLabel('Password').press('Enter')]);
+  await admin.getByLabel('Find a user by email').fill('demo@example.com');
+  await Promise.all([admin.waitForURL(/email=demo/), admin.getByRole('button', { name: 'Find' }).click()]);
+  assert.ok(await admin.getByRole('heading', { name: 'Headless Chromium' }).isVisible(), 'the device');
+  assert.ok(await admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits a phone');
+  if (shots) await admin.screenshot({ path: `${shots}/admin-console.png`, fullPage: true });
+  await adminContext.close();
+  const refusedConsole = await page.goto(`${api}/admin`);
+  assert.equal(refusedConsole.status(), 403, 'the demo user is no admin');
+
+  step('"Your devices": the device is listed, and the keyboard signs it out');
+  const account = await page.goto(`${api}/account`);
+  assert.equal(account.status(), 200);
+  assert.match(account.headers()['content-security-policy'], /default-src 'none'/);
+  const device = page.getByRole('heading', { name: 'Headless Chromium' });
+  assert.ok(await device.isVisible(), 'the device is listed');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits a phone');
+  if (shots) await page.screenshot({ path: `${shots}/account-page.png`, fullPage: true });
+  const signOut = page.getByRole('button', { name: 'Sign out Headless Chromium (Local demo app)' });
+  await signOut.focus();
+  const posted = page.waitForResponse((r) => r.url().endsWith('/account/revoke'));
+  await page.keyboard.press('Enter');
+  assert.equal((await posted).status(), 303, 'the form posts, then back to the page');
+  await page.getByText('No devices are signed in').waitFor({ timeout: 5000 });
 
   assert.deepEqual(elsewhere, [], 'nothing is loaded from other hosts');
   assert.deepEqual(cspViolations, [], 'no CSP violations');

@@ -18,7 +18,9 @@ h1{font-size:1.4rem;margin:0 0 .5rem}p{line-height:1.4}label{display:block;margi
 input{box-sizing:border-box;width:100%;padding:.7rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:6px}\
 button{margin-top:1.4rem;width:100%;padding:.8rem;font-size:1rem;border:0;border-radius:6px;background:#2451c6;color:#fff;cursor:pointer}\
 button:focus,input:focus{outline:3px solid #f0b400}.error{background:#fde8e8;color:#8a1111;padding:.7rem;border-radius:6px}\
-code{word-break:break-all}@media (max-width:30rem){main{box-sizing:border-box;margin:0;border-radius:0;min-height:100vh}}";
+code{word-break:break-all}.device{border-top:1px solid #dde1e8;margin-top:1.2rem;padding-top:.4rem}\
+.device h2{font-size:1.1rem}dt{font-weight:600;margin-top:.5rem}dd{margin:0}\
+.badge{font-size:.8rem;background:#e6efff;color:#1b3f99;padding:.1rem .4rem;border-radius:4px}@media (max-width:30rem){main{box-sizing:border-box;margin:0;border-radius:0;min-height:100vh}}";
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {

@@ -22,6 +22,8 @@ use crate::store::Account;
 
 /// What the forms' anti-forgery tokens are for.
 const CSRF_PURPOSE: &str = "device-pages-v1";
+/// Fetch Metadata: where the browser says a request comes from.
+const SEC_FETCH_SITE: header::HeaderName = header::HeaderName::from_static("sec-fetch-site");
 /// How long a page's forms stay valid, in seconds.
 const CSRF_TTL: u64 = 3600;
 
@@ -85,7 +87,8 @@ pub(super) fn csrf_token(state: &RevokeState, user: &PageUser) -> String {
 }
 
 /// A form post must come from our own pages: its `Origin`, when the browser
-/// sends one, is the issuer's, and its token was issued to this sign-in.
+/// sends one, is the issuer's (or `null`), `Sec-Fetch-Site` is not
+/// `cross-site`, and its token was issued to this sign-in.
 /// A cross-site post fails here even when the browser sent the cookie.
 pub(super) fn check_form(
     state: &RevokeState,
@@ -96,10 +99,13 @@ pub(super) fn check_form(
     let refused =
         || OAuthError::Forbidden("The form could not be verified. Reload the page.".into());
     let issuer = state.services.authority.signer.issuer();
-    if let Some(origin) = header_text(headers, header::ORIGIN) {
-        if format!("{origin}/") != issuer {
-            return Err(refused());
-        }
+    // A page sent with `Referrer-Policy: no-referrer` posts with
+    // `Origin: null`; the token decides then.
+    let foreign_origin = header_text(headers, header::ORIGIN)
+        .is_some_and(|origin| origin != "null" && format!("{origin}/") != issuer);
+    let cross_site = header_text(headers, SEC_FETCH_SITE).is_some_and(|site| site == "cross-site");
+    if foreign_origin || cross_site {
+        return Err(refused());
     }
     let token = params.get("csrf_token")?.ok_or_else(refused)?;
     let key = state.services.authority.signer.key().form_key();

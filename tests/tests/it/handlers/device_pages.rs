@@ -238,7 +238,18 @@ async fn a_cross_site_post_changes_nothing_even_with_the_cookie() {
             harness.store.snapshot().unwrap() == before,
             "{name}: nothing changed"
         );
-    }
+    } // Fetch Metadata: a browser that says the post is cross-site is refused
+      // even with the right token.
+    let call = Call::post(
+        "/account/sign-out-others",
+        "application/x-www-form-urlencoded",
+        &form(&[("csrf_token", csrf.as_str())]),
+    )
+    .header("cookie", &cookies)
+    .header("sec-fetch-site", "cross-site");
+    let reply = send(&harness.revoke(), Gateway::HttpApi, &call).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(harness.store.snapshot().unwrap() == before);
 }
 
 #[tokio::test]
