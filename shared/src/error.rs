@@ -6,9 +6,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::dpop;
-use crate::jwt::JwtError;
 use crate::observe::{Metric, Observer};
 use crate::store::StoreError;
+
+mod convert;
+mod fault;
+
+pub use fault::Fault;
 
 /// RFC 9449 §8.1: the header that carries the server's DPoP nonce.
 pub const DPOP_NONCE: header::HeaderName = header::HeaderName::from_static("dpop-nonce");
@@ -94,30 +98,6 @@ pub enum OAuthError {
     /// RFC 6749 §4.1.2.1 `server_error`: a fault of ours; the cause goes to the log only.
     #[error("server_error")]
     ServerError(#[source] Fault),
-}
-
-/// What went wrong inside the server: the cause of a `server_error`, kept for
-/// the log and never shown to the client. No variant holds a secret.
-#[derive(Debug, thiserror::Error)]
-pub enum Fault {
-    /// A token could not be signed.
-    #[error("token signing failed")]
-    Signing(#[source] JwtError),
-    /// The system random generator failed.
-    #[error("the random generator failed")]
-    Random,
-    /// argon2 could not hash a password.
-    #[error("password hashing failed: {0}")]
-    PasswordHashing(argon2::password_hash::Error),
-    /// A blocking task (password hashing) panicked or was cancelled.
-    #[error("a blocking task did not finish")]
-    Task(#[source] tokio::task::JoinError),
-    /// A stored item does not have the expected shape.
-    #[error("a stored item is malformed")]
-    Store(#[source] StoreError),
-    /// Something that cannot happen did (a value we built failed to parse).
-    #[error("internal invariant broken: {0}")]
-    Invariant(&'static str),
 }
 
 /// The JSON body of every API error: `{"error","error_description"}`.
@@ -304,36 +284,6 @@ impl std::fmt::Display for Causes<'_> {
             next = cause.source();
         }
         Ok(())
-    }
-}
-
-impl From<Fault> for OAuthError {
-    fn from(fault: Fault) -> Self {
-        Self::ServerError(fault)
-    }
-}
-
-impl From<StoreError> for OAuthError {
-    /// A store that can't be reached is worth a retry (503); a malformed item is a fault of ours (500).
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Unavailable(_) => Self::TemporarilyUnavailable(err),
-            StoreError::Corrupt(_) => Self::ServerError(Fault::Store(err)),
-        }
-    }
-}
-
-impl From<JwtError> for OAuthError {
-    /// Minting a token can only fail on our side. (A token that fails
-    /// verification is the caller's problem; those paths map it explicitly.)
-    fn from(err: JwtError) -> Self {
-        Self::ServerError(Fault::Signing(err))
-    }
-}
-
-impl From<tokio::task::JoinError> for OAuthError {
-    fn from(err: tokio::task::JoinError) -> Self {
-        Self::ServerError(Fault::Task(err))
     }
 }
 
