@@ -7,7 +7,7 @@ use crate::clients::{Client, ClientRegistry};
 use crate::domain::device_view::CredentialView;
 use crate::error::{Fault, OAuthError};
 use crate::ids::{CredentialId, UserId};
-use crate::store::{Account, Credentials, Users};
+use crate::store::{Account, Credentials, RefreshTokenRecord, Users};
 
 /// The id of the client the device pages sign in through.
 pub const PAGES_CLIENT_ID: &str = "account";
@@ -52,16 +52,19 @@ pub async fn devices(
         .await?
         .unwrap_or_default();
     records.sort_by_key(|r| std::cmp::Reverse(r.last_used_at));
-    let suffix = browser_tag.map(|tag| format!("({tag})"));
     Ok(records
         .iter()
         .map(|record| DeviceRow {
             view: CredentialView::of(record, clients),
-            this_device: suffix
-                .as_deref()
-                .is_some_and(|s| record.device.as_str().ends_with(s)),
+            this_device: is_this_device(record, browser_tag),
         })
         .collect())
+}
+
+/// Whether the record is the code-flow device of the browser whose id
+/// cookie starts with `browser_tag`.
+fn is_this_device(record: &RefreshTokenRecord, browser_tag: Option<&str>) -> bool {
+    browser_tag.is_some_and(|tag| record.device.as_str().ends_with(&format!("({tag})")))
 }
 
 /// Parses a credential id from a form; a malformed one is `404`, as unknown.
@@ -81,19 +84,20 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Revokes every credential of `user_id` but `keep` ("sign out everywhere
-/// else"); returns how many it revoked.
+/// Revokes every credential of `user_id` but the device of the browser
+/// `browser_tag` names ("sign out everywhere else"), with one list; returns
+/// how many it revoked.
 pub async fn revoke_others(
     credentials: &dyn Credentials,
     user_id: &UserId,
-    keep: Option<&CredentialId>,
+    browser_tag: Option<&str>,
 ) -> Result<usize, OAuthError> {
     let records = credentials
         .list_credentials(user_id)
         .await?
         .unwrap_or_default();
     let mut revoked = 0;
-    for record in records.iter().filter(|r| Some(&r.credential_id) != keep) {
+    for record in records.iter().filter(|r| !is_this_device(r, browser_tag)) {
         if credentials
             .revoke_credential(user_id, &record.credential_id)
             .await?

@@ -9,7 +9,7 @@ use axum::response::Response;
 use crate::domain::account::{self, credential_id};
 use crate::error::OAuthError;
 use crate::http::extract::Form;
-use crate::http::html::{error_page, escape};
+use crate::http::html::{error_page, escape, hidden_input};
 use crate::http::pages::{
     browser_tag, check_form, csrf_token, device_cards, html, page_user, to_login, PageUser,
 };
@@ -58,7 +58,7 @@ async fn render(
         format!(
             "<form method=\"post\" action=\"account/sign-out-others\">{}\
 <button type=\"submit\">Sign out everywhere else</button></form>",
-            crate::http::pages::hidden_input("csrf_token", &csrf)
+            hidden_input("csrf_token", &csrf)
         )
     } else {
         String::new()
@@ -126,16 +126,8 @@ async fn act(
             .await;
         }
         Action::Others => {
-            let clients = &state.services.authority.clients;
             let tag = browser_tag(headers);
-            let rows =
-                account::devices((credentials, clients), &user.user_id, tag.as_deref()).await?;
-            let keep = rows
-                .iter()
-                .find(|r| r.this_device)
-                .map(|r| r.view.id.clone());
-            let keep = keep.map(|id| credential_id(&id)).transpose()?;
-            account::revoke_others(credentials, &user.user_id, keep.as_ref()).await?;
+            account::revoke_others(credentials, &user.user_id, tag.as_deref()).await?;
             revoked_event(
                 state,
                 &user,

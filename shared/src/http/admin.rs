@@ -11,9 +11,9 @@ use axum::response::Response;
 use crate::domain::account::{self, credential_id, require_admin};
 use crate::error::OAuthError;
 use crate::http::extract::Form;
-use crate::http::html::{error_page, escape};
+use crate::http::html::{error_page, escape, hidden_input};
 use crate::http::pages::{
-    check_form, csrf_token, device_cards, hidden_input, html, page_user, to_login, PageUser,
+    check_form, csrf_token, device_cards, html, page_user, to_login, PageUser,
 };
 use crate::http::params::Params;
 use crate::http::respond::redirect;

@@ -131,17 +131,21 @@ pub struct LoginPage<'a> {
     pub username: &'a str,
 }
 
+/// A hidden form field, its name and value escaped.
+pub fn hidden_input(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        escape(name),
+        escape(value)
+    )
+}
+
 /// The hosted login page: plain HTML, no JavaScript.
 pub fn login_page(login: &LoginPage<'_>) -> String {
     let hidden: String = login
         .hidden
         .iter()
-        .map(|(name, value)| {
-            format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                escape(value)
-            )
-        })
+        .map(|(name, value)| hidden_input(name, value))
         .collect();
     let error = login
         .error
@@ -155,14 +159,14 @@ pub fn login_page(login: &LoginPage<'_>) -> String {
     let body = format!(
         "<h1>Sign in</h1><p>to continue to <strong>{}</strong></p>{error}\
 <form method=\"post\" action=\"authorize\">{hidden}\
-<input type=\"hidden\" name=\"login_form_token\" value=\"{}\">\
+{}\
 <label for=\"username\">Email</label>\
 <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{}\">\
 <label for=\"password\">Password</label>\
 <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
 <button type=\"submit\">Sign in</button></form>",
         escape(login.client_name),
-        escape(login.form_token),
+        hidden_input("login_form_token", login.form_token),
         escape(login.username),
     );
     document("Sign in", &body)

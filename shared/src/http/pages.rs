@@ -12,7 +12,7 @@ use crate::domain::browser_device::BrowserId;
 use crate::domain::sign_in::{self as sign_in_session, SignInCookie};
 use crate::domain::{login_form, now, pkce, random_hex};
 use crate::error::OAuthError;
-use crate::http::html::{document, escape, page};
+use crate::http::html::{document, escape, hidden_input, page};
 use crate::http::params::Params;
 use crate::http::respond::redirect;
 use crate::http::state::RevokeState;
@@ -182,13 +182,4 @@ pub(super) fn device_cards(
             )
         })
         .collect()
-}
-
-/// A hidden form field.
-pub(super) fn hidden_input(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        escape(name),
-        escape(value)
-    )
 }

@@ -14,7 +14,7 @@ use crate::domain::browser_device::{device_name, BrowserId};
 use crate::domain::code_grant;
 use crate::domain::implicit_grant::grant;
 use crate::error::{Fault, OAuthError};
-use crate::http::html::{csp_hash, document, error_page, escape, page};
+use crate::http::html::{csp_hash, document, error_page, escape, hidden_input, page};
 use crate::http::state::AuthorizeState;
 use crate::http::{cookies, header_text};
 use crate::ids::OFFLINE_ACCESS;
@@ -53,13 +53,7 @@ pub(super) fn deliver(answer: &AuthorizationResponse, status: StatusCode) -> Res
     let inputs: String = answer
         .params
         .iter()
-        .map(|(name, value)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(name),
-                escape(value)
-            )
-        })
+        .map(|(name, value)| hidden_input(name, value))
         .collect();
     let body = format!(
         "<h1>Signing in…</h1><form method=\"post\" action=\"{}\">{inputs}\

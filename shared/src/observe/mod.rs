@@ -43,6 +43,21 @@ pub enum EventCode {
 }
 
 impl EventCode {
+    /// Every code, in the README's order.
+    pub const ALL: [Self; 11] = [
+        Self::SignInOk,
+        Self::SignInFailed,
+        Self::SignInBlocked,
+        Self::RefreshOk,
+        Self::RefreshFailed,
+        Self::ReuseDetected,
+        Self::CodeReuse,
+        Self::RevokedByUser,
+        Self::RevokedByAdmin,
+        Self::RevokedByLogout,
+        Self::AdminAction,
+    ];
+
     /// The code as logged and published.
     pub fn code(self) -> &'static str {
         match self {

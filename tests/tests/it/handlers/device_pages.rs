@@ -6,7 +6,7 @@
 
 use shared::store::Credentials;
 
-use super::code_grant::{pkce, VERIFIER};
+use super::code_grant::pkce;
 use super::harness::{form, send, Call, Gateway, Harness, Reply, CALLBACK, PASSWORD};
 
 const ISSUER: &str = "https://auth.example.com/";
@@ -34,19 +34,7 @@ pub async fn browser_signed_in(harness: &Harness, login: &str) -> String {
         .await;
     assert_eq!(reply.status, 303, "{}", reply.body);
     let code = reply.redirect_query().1["code"].clone();
-    let exchange = form(&[
-        ("grant_type", "authorization_code"),
-        ("client_id", "web"),
-        ("code", &code),
-        ("redirect_uri", CALLBACK),
-        ("code_verifier", VERIFIER),
-    ]);
-    let call = Call::post(
-        "/oauth/token",
-        "application/x-www-form-urlencoded",
-        &exchange,
-    );
-    let tokens = send(&harness.delegation(), Gateway::HttpApi, &call).await;
+    let tokens = super::dpop::redeem(harness, "web", &code, None).await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     format!(
         "{}; {}",
